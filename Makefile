@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dynstack: top-level build, boot and test driver.
+#
+#   make run     build what is missing, boot the test kernel, show the savings
+#   make test    build everything, run every suite, print "N passed, N failed"
+#
+# Everything is built out of tree below $(BUILD) (git-ignored). See
+# docs/development.md for the layout and how to rebuild one part quickly.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD    ?= $(TOP)/build
+CONFIG   ?= fast
+# Base kernel source: Debian's linux-source-6.12 tarball, or a 6.12 tree.
+KERNEL_SRC ?=
+KERNEL_TARBALL ?= /usr/src/linux-source-6.12.tar.xz
+JOBS     ?= $(shell nproc)
+TIMEOUT  ?= 900
+SMP      ?= 2
+MEM      ?= 2048
+KVM      ?= 0
+
+SRC      := $(BUILD)/src
+OBJ      := $(BUILD)/obj-$(CONFIG)
+BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
+MODDIR   := $(BUILD)/mod-$(CONFIG)
+MODULE   := $(MODDIR)/module/dynstack.ko
+TOOLDIR  := $(BUILD)/tool
+TOOL     := $(TOOLDIR)/dynstackctl
+KSFTDIR  := $(BUILD)/selftests
+INITRD   := $(BUILD)/initramfs-$(CONFIG).cpio.gz
+
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+KMAKE := $(MAKE) -C $(SRC) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache clang" -j$(JOBS)
+
+.PHONY: all deps tree config kernel module tool selftests initramfs vm run \
+	test test-host bench clean distclean checkpatch help
+
+all: kernel module tool selftests initramfs
+
+help:
+	@sed -n '3,9p' $(TOP)/Makefile
+
+# apt-get only what is missing; a no-op on a prepared machine.
+deps:
+	@$(TOP)/scripts/deps.sh
+
+# Unpack the base source and lay kernel/ (new files + patch series) on it.
+tree: deps
+	@$(TOP)/scripts/prepare-tree.sh "$(SRC)" "$(if $(KERNEL_SRC),$(KERNEL_SRC),$(KERNEL_TARBALL))"
+
+config: tree
+	@$(TOP)/scripts/kconfig.sh "$(SRC)" "$(OBJ)" "$(CONFIG)"
+
+# kbuild itself is incremental; the find skips its ~15 s no-op walk when no
+# source file is newer than the image.
+kernel: config
+	@if [ ! -f $(BZIMAGE) ] || [ $(OBJ)/.config -nt $(BZIMAGE) ] || \
+	    [ -n "$$(find $(SRC) -newer $(BZIMAGE) -type f -print -quit)" ]; then \
+		echo "  KERNEL  $(CONFIG)"; \
+		$(KMAKE) bzImage modules >$(OBJ).log 2>&1 || \
+			{ tail -40 $(OBJ).log; echo "kernel build failed: $(OBJ).log"; exit 1; }; \
+	fi
+
+module: kernel
+	@mkdir -p $(MODDIR)
+	@rsync -a --delete $(TOP)/module/ $(MODDIR)/module/
+	@rsync -a --delete $(TOP)/uapi/ $(MODDIR)/uapi/
+	@$(KMAKE) M=$(MODDIR)/module modules >$(MODDIR).log 2>&1 || \
+		{ cat $(MODDIR).log; echo "module build failed"; exit 1; }
+	@echo "  MODULE  $(MODULE)"
+
+tool: deps
+	@$(MAKE) -s -C $(TOP)/tools/dynstackctl BUILD=$(TOOLDIR)
+
+selftests: tree
+	@$(MAKE) -s -C $(TOP)/selftests/dynstack OUTPUT=$(KSFTDIR) KSRC=$(SRC)
+
+initramfs: module tool selftests
+	@$(TOP)/scripts/mkinitramfs.sh "$(INITRD)" "$(MODDIR)" "$(TOOL)" "$(KSFTDIR)" "$(TOP)/scripts/guest"
+
+# Stable interface: boot the test kernel and run SCRIPT in it as root.
+# The module is at /lib/modules/dynstack/dynstack.ko ($$DYNSTACK_KO).
+vm: all
+	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=<file> [EXTRA=<dir>]"; exit 2; }
+	@$(TOP)/scripts/vm.sh --kernel $(BZIMAGE) --initrd $(INITRD) \
+		--script "$(SCRIPT)" $(if $(EXTRA),--extra "$(EXTRA)") \
+		--timeout $(TIMEOUT) --smp $(SMP) --mem $(MEM) --kvm $(KVM) \
+		--log $(BUILD)/vm-$(CONFIG).log
+
+run: all
+	@$(TOP)/scripts/vm.sh --kernel $(BZIMAGE) --initrd $(INITRD) \
+		--script $(TOP)/scripts/guest/run-demo.sh \
+		--timeout $(TIMEOUT) --smp $(SMP) --mem $(MEM) --kvm $(KVM) \
+		--log $(BUILD)/run-$(CONFIG).log
+
+# Every suite, in both kernel configurations. CONFIGS="fast" for a quick pass.
+CONFIGS ?= fast debug
+test: deps
+	@$(TOP)/scripts/test.sh "$(CONFIGS)"
+
+test-host: deps
+	@$(MAKE) -s -C $(TOP)/tools/dynstackctl BUILD=$(TOOLDIR) test
+
+checkpatch: tree
+	@$(TOP)/scripts/checkpatch.sh "$(SRC)"
+
+clean:
+	rm -rf $(BUILD)/obj-* $(BUILD)/mod-* $(BUILD)/tool $(BUILD)/selftests \
+		$(BUILD)/initramfs-* $(BUILD)/*.log $(BUILD)/results-*
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Dynamic kernel stacks: switch-time population of THREAD_SIZE stacks.
+ *
+ * A stack keeps its full, THREAD_ALIGN-aligned virtual area with a guard
+ * page below it, but only its top page is guaranteed to be resident. The
+ * pages below it are attached when the task is switched in and may be taken
+ * away while it is not running. See Documentation in dynstack's docs/design.md
+ * for the mechanism and the invariants I1-I6 referred to below.
+ */
+#ifndef _LINUX_DYNSTACK_H
+#define _LINUX_DYNSTACK_H
+
+#include <linux/types.h>
+#include <linux/spinlock_types.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/jump_label.h>
+#include <linux/thread_info.h>
+#include <asm/page.h>
+#include <asm/pgtable_types.h>
+
+struct task_struct;
+struct vm_struct;
+struct page;
+struct module;
+
+#define DYNSTACK_PAGES		(THREAD_SIZE / PAGE_SIZE)
+/* The page holding the top of the stack: always resident. */
+#define DYNSTACK_TOP		(DYNSTACK_PAGES - 1)
+
+/**
+ * struct dynstack - one kernel stack and the state of its pages
+ * @lock:	serialises every change of the fields below and of the PTEs.
+ *		Nests inside rq->lock (switch-in runs under it); never take
+ *		rq->lock while holding it.
+ * @base:	lowest address of the stack (end_of_stack()).
+ * @ptes:	@ptes[i] maps @base + i * PAGE_SIZE. The PTE table exists for
+ *		the whole life of the stack, so no hook ever allocates one.
+ * @pages:	the page of each slot, NULL if the slot has none.
+ * @present:	slots whose PTE is installed.
+ * @pending:	slots whose PTE was cleared while it had Accessed=1: the
+ *		page stays here until a global TLB flush (I3).
+ * @stale:	slots reinstalled from @pending before that flush: a TLB may
+ *		still hold their old translation, so Accessed=0 proves
+ *		nothing for them until the flush (I2).
+ * @nr_resident: pages in @pages (present or pending): what the stack costs.
+ * @accounted:	@nr_resident is included in NR_KERNEL_STACK_KB.
+ * @last_used:	pages at or above the stack pointer at the last switch-out.
+ * @max_used:	high-water mark of @last_used.
+ * @vm:		the VA-only vmalloc area (no pages of its own).
+ * @task:	owner, NULL while cached or being freed.
+ * @node:	on dynstack_all, under dynstack_all_lock.
+ * @rcu:	RCU-deferred free; lives here, not in the stack's lowest page.
+ */
+struct dynstack {
+	raw_spinlock_t lock;
+	unsigned long base;
+	pte_t *ptes;
+	struct page *pages[DYNSTACK_PAGES];
+	u8 present;
+	u8 pending;
+	u8 stale;
+	u8 nr_resident;
+	bool accounted;
+	u8 last_used;
+	u8 max_used;
+	int node;
+	struct vm_struct *vm;
+	struct task_struct *task;
+	struct list_head list;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct dynstack_ops - the policy a module registers with the core
+ * @name:	shown in logs.
+ * @owner:	the module.
+ * @take_pages:	fill @pages with up to @nr zero-filled pages, return how
+ *		many. Called with IRQs off, under rq->lock: must not sleep,
+ *		must not enter the page allocator's slow path (I5).
+ * @give_pages:	take back @nr zero-filled pages. Same context.
+ * @may_detach:	may the untouched pages of @prev be taken away now? Called
+ *		at switch-out with IRQs off. Admission control and pinning go
+ *		here. Idle tasks and dying tasks are never asked.
+ */
+struct dynstack_ops {
+	const char *name;
+	struct module *owner;
+	unsigned int (*take_pages)(struct page **pages, unsigned int nr);
+	void (*give_pages)(struct page **pages, unsigned int nr);
+	bool (*may_detach)(struct task_struct *prev);
+};
+
+/**
+ * struct dynstack_stats - what the core counts (all since boot)
+ */
+struct dynstack_stats {
+	unsigned long stacks;		/* live dynamic stacks */
+	unsigned long partial;		/* of those, with a page missing */
+	unsigned long resident_pages;	/* pages held by live stacks */
+	unsigned long populated;	/* pages installed fresh at switch-in */
+	unsigned long reinstalled;	/* pending pages put back at switch-in */
+	unsigned long detached;		/* Accessed=0 pages taken at switch-out */
+	unsigned long harvested;	/* pages taken from sleeping tasks */
+	unsigned long released;		/* pending pages freed after a flush */
+	unsigned long nopage;		/* switch-ins the supply could not serve */
+};
+
+#ifdef CONFIG_DYNAMIC_STACK
+
+DECLARE_STATIC_KEY_FALSE(dynstack_switch_key);
+DECLARE_STATIC_KEY_FALSE(dynstack_detach_key);
+
+/* kernel/fork.c */
+int dynstack_alloc_task_stack(struct task_struct *tsk, int node);
+void dynstack_free_task_stack(struct task_struct *tsk);
+void dynstack_account_task(struct task_struct *tsk, int account);
+void dynstack_init(void);
+
+/* Stack-end canary and usage, read through the direct map (no A bit set). */
+unsigned long *dynstack_end_magic(struct task_struct *tsk);
+unsigned long dynstack_not_used(struct task_struct *tsk);
+
+/* kernel/sched/core.c, IRQs off, rq->lock held. */
+void __dynstack_switch_in(struct task_struct *next);
+void __dynstack_switch_out(struct task_struct *prev);
+
+static __always_inline void dynstack_switch_in(struct task_struct *next)
+{
+	if (static_branch_unlikely(&dynstack_switch_key))
+		__dynstack_switch_in(next);
+}
+
+static __always_inline void dynstack_switch_out(struct task_struct *prev,
+						unsigned int prev_state)
+{
+	if (static_branch_unlikely(&dynstack_detach_key) &&
+	    prev_state != TASK_DEAD)
+		__dynstack_switch_out(prev);
+}
+
+/* The policy module's interface. */
+int dynstack_register(const struct dynstack_ops *ops);
+void dynstack_unregister(const struct dynstack_ops *ops);
+
+/**
+ * struct dynstack_reclaim_ctl - one reclaim pass over sleeping tasks
+ * @filter:	called under RCU for each candidate task; return false to skip.
+ * @touched:	also take touched pages below the stack pointer (costs a
+ *		global TLB flush per pass); otherwise only Accessed=0 pages.
+ * @scanned, @detached, @harvested, @released, @flushes: results.
+ */
+struct dynstack_reclaim_ctl {
+	bool (*filter)(struct task_struct *p, void *data);
+	void *data;
+	bool touched;
+	unsigned long scanned;
+	unsigned long detached;
+	unsigned long harvested;
+	unsigned long released;
+	unsigned long flushes;
+};
+int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl);
+
+void dynstack_get_stats(struct dynstack_stats *st);
+
+/* Pages of @tsk's stack: resident, and used at its last switch-out. */
+int dynstack_task_info(struct task_struct *tsk, unsigned int *resident,
+		       unsigned int *last_used, unsigned int *max_used);
+
+/* Histogram of resident pages per live stack, @hist[0..DYNSTACK_PAGES]. */
+void dynstack_residency_histogram(unsigned long *hist);
+
+#else /* !CONFIG_DYNAMIC_STACK */
+
+static inline void dynstack_switch_in(struct task_struct *next) { }
+static inline void dynstack_switch_out(struct task_struct *prev,
+				       unsigned int prev_state) { }
+
+#endif /* CONFIG_DYNAMIC_STACK */
+
+#endif /* _LINUX_DYNSTACK_H */

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of `make test`: collect every KUnit suite (built in, and from
+# each test module in $DYNSTACK_MODDIR) and run every kselftest in
+# $DYNSTACK_SELFTESTS. Raw TAP goes to $DYNSTACK_RESULTS (the second serial
+# port) between BEGIN/END lines; scripts/results.py on the host counts it.
+R=${DYNSTACK_RESULTS:-/dev/ttyS1}
+stty -F "$R" raw -echo 2>/dev/null
+exec 3>"$R"
+out() { echo "$@" >&3; }
+
+kunit_collect() {
+	for d in /sys/kernel/debug/kunit/*/; do
+		[ -f "$d/results" ] || continue
+		s=$(basename "$d")
+		case " $seen " in *" $s "*) continue ;; esac
+		seen="$seen $s"
+		out "BEGIN kunit $s"
+		cat "$d/results" >&3
+		out "END kunit $s"
+	done
+}
+
+seen=
+kunit_collect
+for ko in "$DYNSTACK_MODDIR"/*_test.ko; do
+	[ -e "$ko" ] || continue
+	m=$(basename "$ko" .ko)
+	echo "run-tests: insmod $m"
+	args=
+	[ "$m" = dynstack_harness_test ] && args="expect_cpus=${DYNSTACK_EXPECT_CPUS:-1} expect_debug=$([ "$DYNSTACK_CONFIG" = debug ] && echo 1 || echo 0)"
+	if ! insmod "$ko" $args; then
+		out "BEGIN module $m"
+		out "not ok 1 insmod $m"
+		out "END module $m"
+		continue
+	fi
+	kunit_collect
+	rmmod "$m" || echo "run-tests: rmmod $m failed"
+done
+
+for t in "$DYNSTACK_SELFTESTS"/*_test; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t")
+	echo "run-tests: kselftest $n"
+	"$t" >/tmp/ksft.out 2>&1
+	rc=$?
+	cat /tmp/ksft.out
+	out "BEGIN kselftest $n"
+	cat /tmp/ksft.out >&3
+	out "END kselftest $n rc=$rc"
+done
+
+# Anything the kernel said that a test should fail on is read from the
+# console by the host; dmesg here only helps a human reading this log.
+out "DONE"
+exit 0

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the dynstack kselftests. */
+#ifndef DYNSTACK_UTIL_H
+#define DYNSTACK_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+/* A field of /proc/meminfo in kB, or -1. */
+static inline long meminfo_kb(const char *field)
+{
+	char line[256];
+	size_t n = strlen(field);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			val = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/*
+ * An army of threads that sleep in read() on one pipe until released: the
+ * simplest way to make many kernel stacks that are all asleep.
+ */
+struct sleepers {
+	pthread_t *tids;
+	int nr;
+	int pipe[2];
+};
+
+static void *sleeper_fn(void *arg)
+{
+	struct sleepers *s = arg;
+	char c;
+
+	while (read(s->pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* Start nr sleeping threads; returns how many started. */
+static inline int sleepers_start(struct sleepers *s, int nr)
+{
+	pthread_attr_t attr;
+
+	s->nr = 0;
+	s->tids = calloc(nr, sizeof(*s->tids));
+	if (!s->tids || pipe(s->pipe))
+		return 0;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (int i = 0; i < nr; i++) {
+		if (pthread_create(&s->tids[i], &attr, sleeper_fn, s))
+			break;
+		s->nr++;
+	}
+	pthread_attr_destroy(&attr);
+	return s->nr;
+}
+
+/* Wake every thread (one byte each) and join them. */
+static inline void sleepers_stop(struct sleepers *s)
+{
+	char buf[256] = { 0 };
+
+	for (int left = s->nr; left > 0;) {
+		int n = left < (int)sizeof(buf) ? left : (int)sizeof(buf);
+
+		n = write(s->pipe[1], buf, n);
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+	for (int i = 0; i < s->nr; i++)
+		pthread_join(s->tids[i], NULL);
+	close(s->pipe[0]);
+	close(s->pipe[1]);
+	free(s->tids);
+	s->nr = 0;
+}
+
+#endif /* DYNSTACK_UTIL_H */
