@@ -93,4 +93,25 @@ static inline void sleepers_stop(struct sleepers *s)
 	s->nr = 0;
 }
 
+/* Load dynstack.ko from $DYNSTACK_KO; 0 or -1 with errno. */
+static inline int load_module(void)
+{
+	const char *ko = getenv("DYNSTACK_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -1;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	return ret;
+}
+
+static inline int unload_module(void)
+{
+	return syscall(SYS_delete_module, "dynstack", O_NONBLOCK);
+}
+
 #endif /* DYNSTACK_UTIL_H */

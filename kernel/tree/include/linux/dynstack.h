@@ -14,9 +14,10 @@
 #include <linux/types.h>
 #include <linux/spinlock_types.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/rcupdate.h>
 #include <linux/jump_label.h>
-#include <linux/thread_info.h>
+#include <linux/sched.h>
 #include <asm/page.h>
 #include <asm/pgtable_types.h>
 
@@ -45,13 +46,17 @@ struct module;
  *		still hold their old translation, so Accessed=0 proves
  *		nothing for them until the flush (I2).
  * @nr_resident: pages in @pages (present or pending): what the stack costs.
- * @accounted:	@nr_resident is included in NR_KERNEL_STACK_KB.
+ * @accounted:	the stack belongs to a task whose stack is accounted in
+ *		NR_KERNEL_STACK_KB (between fork and exit).
+ * @accounted_pages: pages currently included there; equals @nr_resident
+ *		whenever @accounted.
  * @last_used:	pages at or above the stack pointer at the last switch-out.
  * @max_used:	high-water mark of @last_used.
  * @vm:		the VA-only vmalloc area (no pages of its own).
  * @task:	owner, NULL while cached or being freed.
  * @node:	on dynstack_all, under dynstack_all_lock.
  * @rcu:	RCU-deferred free; lives here, not in the stack's lowest page.
+ * @free_node:	deferred destruction from interrupt context.
  */
 struct dynstack {
 	raw_spinlock_t lock;
@@ -63,6 +68,7 @@ struct dynstack {
 	u8 stale;
 	u8 nr_resident;
 	bool accounted;
+	u8 accounted_pages;
 	u8 last_used;
 	u8 max_used;
 	int node;
@@ -70,6 +76,7 @@ struct dynstack {
 	struct task_struct *task;
 	struct list_head list;
 	struct rcu_head rcu;
+	struct llist_node free_node;
 };
 
 /**
@@ -106,6 +113,8 @@ struct dynstack_stats {
 	unsigned long released;		/* pending pages freed after a flush */
 	unsigned long nopage;		/* switch-ins the supply could not serve */
 };
+
+extern struct kobject *dynstack_kobj;	/* /sys/kernel/mm/dynstack */
 
 #ifdef CONFIG_DYNAMIC_STACK
 

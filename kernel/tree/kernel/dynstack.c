@@ -1,0 +1,1079 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dynamic kernel stacks: the in-kernel core.
+ *
+ * Every task stack is a THREAD_SIZE, THREAD_ALIGN-aligned vmalloc area with
+ * a guard page, as with CONFIG_VMAP_STACK, but the area has no pages of its
+ * own: this file attaches and detaches them, and only ever
+ *
+ *  - at switch-in of a task (context_switch(), before switch_to()): every
+ *    missing page of @next is filled, so that
+ *
+ *	I1: a task that is running (on_cpu) has every page of its stack
+ *	    mapped, and no page fault on a stack is ever taken;
+ *
+ *  - at switch-out (finish_task_switch(), before finish_task() clears
+ *    prev->on_cpu, so no other CPU can run @prev yet): pages of @prev below
+ *    its saved stack pointer whose PTE still has Accessed=0 are exchanged
+ *    away and given back at once;
+ *
+ *  - from the reclaimer (dynstack_reclaim(), sleepable), for tasks that are
+ *    not on a CPU: the same, plus touched pages below the stack pointer,
+ *    which are kept as "pending" until a global TLB flush.
+ *
+ * Where the pages come from and when they are taken away is the policy of a
+ * loadable module (struct dynstack_ops); without one every stack is fully
+ * populated and both hooks are static branches that are off (I6).
+ *
+ * The x86 facts this rests on (Intel SDM vol. 3A):
+ *  - 4.10.2.3: a translation is cached in a TLB only if the Accessed flag
+ *    of the PTE is 1, and the processor sets it (atomically, in memory)
+ *    before caching; speculation may set it too, which errs on the safe
+ *    side. A PTE read as Accessed=0 in the same atomic exchange that
+ *    clears it therefore has no TLB entry anywhere.
+ *  - 4.10.4.3: a PTE going from not-present to present needs no
+ *    invalidation.
+ *  - Stack mappings are global: a CR3 switch does not flush them, so a
+ *    translation that was ever cached must be flushed explicitly.
+ */
+#define pr_fmt(fmt) "dynstack: " fmt
+
+#include <linux/dynstack.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/sched/signal.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#include <linux/memcontrol.h>
+#include <linux/vmstat.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/cpuhotplug.h>
+#include <linux/llist.h>
+#include <linux/workqueue.h>
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/module.h>
+#include <asm/tlbflush.h>
+
+#include "dynstack_internal.h"
+
+#define ALL_PAGES	((1U << DYNSTACK_PAGES) - 1)
+#define TOP_BIT		(1U << DYNSTACK_TOP)
+
+DEFINE_STATIC_KEY_FALSE(dynstack_switch_key);
+DEFINE_STATIC_KEY_FALSE(dynstack_detach_key);
+
+/*
+ * The registered policy. Written under dynstack_policy_mutex; read in the
+ * hooks with IRQs off, which is an RCU-sched read-side section, so
+ * synchronize_rcu() after clearing it waits for every reader.
+ */
+static const struct dynstack_ops __rcu *dynstack_policy;
+static DEFINE_MUTEX(dynstack_policy_mutex);
+
+/*
+ * Forks read dynstack_partial_fork under the read side: a stack allocated
+ * partially is on dynstack_all before the write side can be taken, so the
+ * repopulation in dynstack_unregister() cannot miss it.
+ */
+DEFINE_STATIC_PERCPU_RWSEM(dynstack_fork_sem);
+static bool dynstack_partial_fork;
+
+/* Every live struct dynstack, cached ones included. */
+static LIST_HEAD(dynstack_all);
+static DEFINE_SPINLOCK(dynstack_all_lock);
+
+/* Pages held by live stacks, per CPU; only the sum means anything. */
+static DEFINE_PER_CPU(long, dynstack_resident);
+
+struct kobject *dynstack_kobj;
+EXPORT_SYMBOL_GPL(dynstack_kobj);
+
+static pgprot_t dynstack_prot(void)
+{
+	/*
+	 * PAGE_KERNEL has Accessed and Dirty preset, which would make every
+	 * page look touched. Installing with A=0 D=0 is what lets the
+	 * switch-out hook prove, from A alone, that no TLB holds the page.
+	 */
+	return __pgprot(pgprot_val(PAGE_KERNEL) & ~(_PAGE_ACCESSED | _PAGE_DIRTY));
+}
+
+static inline unsigned long slot_addr(struct dynstack *ds, int i)
+{
+	return ds->base + i * PAGE_SIZE;
+}
+
+/*
+ * The lowest word of the stack holds STACK_END_MAGIC (end_of_stack()). It
+ * is written and read through the direct map of the page, never through
+ * the stack's own mapping, so that checking it does not set Accessed on
+ * the lowest page and keep it resident forever.
+ */
+static inline void slot0_set_magic(struct page *page)
+{
+	*(unsigned long *)page_address(page) = STACK_END_MAGIC;
+}
+
+static inline void slot0_clear_magic(struct page *page)
+{
+	*(unsigned long *)page_address(page) = 0;
+}
+
+static void install_pte(struct dynstack *ds, int i, struct page *page)
+{
+	/* P 0->1 needs no TLB invalidation (SDM 4.10.4.3). */
+	set_pte_at(&init_mm, slot_addr(ds, i), ds->ptes + i,
+		   mk_pte(page, dynstack_prot()));
+}
+
+/* Called under ds->lock (or before the stack is visible). */
+static void account_pages(struct dynstack *ds, int nr)
+{
+	if (!nr)
+		return;
+	ds->nr_resident += nr;
+	this_cpu_add(dynstack_resident, nr);
+	if (ds->accounted) {
+		/*
+		 * The top page is the anchor: it is always resident and it
+		 * carries the memcg charge, so the node and memcg
+		 * NR_KERNEL_STACK_KB follow the resident pages of the stack.
+		 */
+		mod_lruvec_page_state(ds->pages[DYNSTACK_TOP], NR_KERNEL_STACK_KB,
+				      nr * (int)(PAGE_SIZE / 1024));
+		ds->accounted_pages += nr;
+	}
+}
+
+static const struct dynstack_ops *policy(void)
+{
+	return rcu_dereference_sched(dynstack_policy);
+}
+
+/*
+ * Page supply for the hooks: the policy's, then, only if it ran dry, one
+ * attempt at the page allocator's free lists without any reclaim or kswapd
+ * wakeup (waking kswapd takes a runqueue lock, and we may hold ours).
+ */
+static unsigned int supply_take(struct page **pages, unsigned int nr)
+{
+	const struct dynstack_ops *ops = policy();
+	unsigned int got = 0;
+
+	if (ops)
+		got = ops->take_pages(pages, nr);
+	while (got < nr) {
+		struct page *page = alloc_page(__GFP_HIGH | __GFP_NOWARN |
+					       __GFP_ZERO | __GFP_NOMEMALLOC);
+		if (!page)
+			break;
+		pages[got++] = page;
+	}
+	return got;
+}
+
+static void supply_give(struct page **pages, unsigned int nr)
+{
+	const struct dynstack_ops *ops = policy();
+
+	if (!nr)
+		return;
+	if (ops) {
+		ops->give_pages(pages, nr);
+		return;
+	}
+	while (nr--)
+		__free_page(pages[nr]);
+}
+
+/**
+ * dynstack_populate - give every slot of @ds a mapped page
+ * @ds: the stack, ds->lock held, IRQs off
+ *
+ * Pending pages are put back first (I3: a page whose old translation may
+ * still be cached must be the one mapped there again). Fresh pages come
+ * from the supply and are zero-filled (I4). Never sleeps (I5).
+ *
+ * Return: the number of slots still without a page (0 unless the supply
+ * and the page allocator both failed).
+ */
+unsigned int dynstack_populate(struct dynstack *ds)
+{
+	struct page *fresh[DYNSTACK_PAGES];
+	unsigned int missing = ALL_PAGES & ~ds->present;
+	unsigned int need, got, i, n = 0;
+
+	lockdep_assert_held(&ds->lock);
+	if (!missing)
+		return 0;
+
+	if (ds->pending & missing) {
+		unsigned int back = ds->pending & missing;
+
+		for (i = 0; i < DYNSTACK_PAGES; i++)
+			if (back & BIT(i))
+				install_pte(ds, i, ds->pages[i]);
+		/*
+		 * Their old translations may still be in a TLB until the
+		 * reclaimer's flush: not detachable on Accessed=0 until then.
+		 */
+		ds->stale |= back;
+		ds->pending &= ~back;
+		ds->present |= back;
+		missing &= ~back;
+		count_vm_events(DYNSTACK_REINSTALL, hweight32(back));
+	}
+	if (!missing)
+		return 0;
+
+	need = hweight32(missing);
+	got = supply_take(fresh, need);
+	for (i = 0; i < DYNSTACK_PAGES && n < got; i++) {
+		if (!(missing & BIT(i)))
+			continue;
+		VM_BUG_ON_PAGE(memchr_inv(page_address(fresh[n]), 0, PAGE_SIZE),
+			       fresh[n]);
+		if (i == 0)
+			slot0_set_magic(fresh[n]);
+		ds->pages[i] = fresh[n++];
+		install_pte(ds, i, ds->pages[i]);
+		ds->present |= BIT(i);
+	}
+	account_pages(ds, got);
+	count_vm_events(DYNSTACK_POPULATE, got);
+	if (got < need)
+		count_vm_events(DYNSTACK_NOPAGE, 1);
+	return need - got;
+}
+
+/*
+ * Exchange away slot @i's PTE. Returns true if the page may be reused at
+ * once (the PTE still had Accessed=0: I2), false if it became pending.
+ */
+static bool clear_slot(struct dynstack *ds, int i)
+{
+	pte_t old = ptep_get_and_clear(&init_mm, slot_addr(ds, i), ds->ptes + i);
+
+	VM_BUG_ON(!pte_present(old) || pte_page(old) != ds->pages[i]);
+	ds->present &= ~BIT(i);
+	if (!pte_young(old) && !(ds->stale & BIT(i)))
+		return true;
+	/* I3: touched (or possibly still cached): keep until a flush. */
+	ds->pending |= BIT(i);
+	return false;
+}
+
+/* Slots entirely below @sp, excluding the always-resident top page. */
+static unsigned int slots_below(struct dynstack *ds, unsigned long sp)
+{
+	unsigned long off;
+
+	if (sp <= ds->base)
+		return 0;
+	off = min(sp - ds->base, (unsigned long)THREAD_SIZE);
+	return (BIT(off >> PAGE_SHIFT) - 1) & ~TOP_BIT;
+}
+
+/**
+ * dynstack_detach - take away pages of a task that is not running
+ * @ds: the stack, ds->lock held, IRQs off
+ * @sp: the task's saved stack pointer; only pages wholly below it go
+ * @touched: also clear pages with Accessed=1 (they become pending)
+ * @out: receives the pages that may be reused at once (zero-filled)
+ *
+ * The caller guarantees the task is not on a CPU and cannot get on one
+ * before ds->lock is dropped: switch-in takes ds->lock first.
+ *
+ * Return: the number of pages in @out.
+ */
+unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
+			     bool touched, struct page **out)
+{
+	unsigned int cand = slots_below(ds, sp) & ds->present;
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&ds->lock);
+	ds->last_used = DYNSTACK_PAGES - hweight32(slots_below(ds, sp));
+	ds->max_used = max(ds->max_used, ds->last_used);
+
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		if (!(cand & BIT(i)))
+			continue;
+		/* Cheap read first: most touched pages stay untouched by us. */
+		if (!touched && ((ds->stale & BIT(i)) ||
+				 pte_young(ptep_get(ds->ptes + i))))
+			continue;
+		if (clear_slot(ds, i)) {
+			/* A=0: never written, zero but for the canary. */
+			if (i == 0)
+				slot0_clear_magic(ds->pages[i]);
+			out[n++] = ds->pages[i];
+			ds->pages[i] = NULL;
+		}
+	}
+	account_pages(ds, -(int)n);
+	return n;
+}
+
+/**
+ * dynstack_release_pending - free pages kept pending, after a TLB flush
+ * @ds: the stack, ds->lock held
+ * @out: receives the released pages, zeroed
+ *
+ * Must only be called once a global TLB flush has completed after the
+ * pending pages' PTEs were cleared (I3). The same flush also retires every
+ * stale slot of @ds.
+ */
+unsigned int dynstack_release_pending(struct dynstack *ds, struct page **out)
+{
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&ds->lock);
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		if (!(ds->pending & BIT(i)))
+			continue;
+		/* It held stack data: zero it before anyone reuses it (I4). */
+		clear_page(page_address(ds->pages[i]));
+		out[n++] = ds->pages[i];
+		ds->pages[i] = NULL;
+	}
+	ds->pending = 0;
+	ds->stale = 0;
+	account_pages(ds, -(int)n);
+	count_vm_events(DYNSTACK_RELEASE, n);
+	return n;
+}
+
+static int record_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct dynstack *ds = data;
+
+	if (addr == ds->base)
+		ds->ptes = pte;
+	/* THREAD_ALIGN keeps the stack within one PTE table. */
+	else if (WARN_ON_ONCE(pte != ds->ptes + ((addr - ds->base) >> PAGE_SHIFT)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * dynstack_create - a new stack with its top @nr_pages pages resident
+ */
+struct dynstack *dynstack_create(int node, unsigned int nr_pages)
+{
+	struct dynstack *ds;
+	int i;
+
+	ds = kzalloc_node(sizeof(*ds), GFP_KERNEL, node);
+	if (!ds)
+		return NULL;
+	raw_spin_lock_init(&ds->lock);
+	INIT_LIST_HEAD(&ds->list);
+	ds->node = node;
+	ds->vm = get_vm_area_align_node(THREAD_SIZE, THREAD_ALIGN, VM_MAP,
+					node, __builtin_return_address(0));
+	if (!ds->vm)
+		goto free_ds;
+	ds->base = (unsigned long)ds->vm->addr;
+	/* Allocates the PTE table now: the hooks never allocate one. */
+	if (apply_to_page_range(&init_mm, ds->base, THREAD_SIZE, record_pte, ds))
+		goto free_vm;
+
+	for (i = DYNSTACK_TOP; i >= (int)(DYNSTACK_PAGES - nr_pages); i--) {
+		struct page *page = alloc_pages_node(node, THREADINFO_GFP &
+						     ~__GFP_ACCOUNT, 0);
+		if (!page)
+			goto free_pages;
+		if (i == 0)
+			slot0_set_magic(page);
+		ds->pages[i] = page;
+		install_pte(ds, i, page);
+		ds->present |= BIT(i);
+		account_pages(ds, 1);
+	}
+
+	spin_lock(&dynstack_all_lock);
+	list_add(&ds->list, &dynstack_all);
+	spin_unlock(&dynstack_all_lock);
+	return ds;
+
+free_pages:
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		if (!ds->pages[i])
+			continue;
+		ptep_get_and_clear(&init_mm, slot_addr(ds, i), ds->ptes + i);
+		__free_page(ds->pages[i]);
+		account_pages(ds, -1);
+	}
+free_vm:
+	free_vm_area(ds->vm);
+free_ds:
+	kfree(ds);
+	return NULL;
+}
+
+/**
+ * dynstack_destroy - free a stack that no task uses any more
+ *
+ * Sleeps. The virtual area goes back through vmalloc's lazy purge, so it is
+ * reused only after a TLB flush; its pages, pending ones included, are
+ * freed at once, exactly as vfree() frees a stack's pages: a stale
+ * translation of a dead stack is never used.
+ */
+void dynstack_destroy(struct dynstack *ds)
+{
+	int i;
+
+	spin_lock(&dynstack_all_lock);
+	list_del(&ds->list);
+	spin_unlock(&dynstack_all_lock);
+
+	raw_spin_lock_irq(&ds->lock);
+	for (i = 0; i < DYNSTACK_PAGES; i++)
+		if (ds->present & BIT(i))
+			ptep_get_and_clear(&init_mm, slot_addr(ds, i), ds->ptes + i);
+	raw_spin_unlock_irq(&ds->lock);
+	free_vm_area(ds->vm);
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		if (!ds->pages[i])
+			continue;
+		__free_page(ds->pages[i]);
+		account_pages(ds, -1);
+	}
+	kfree(ds);
+}
+
+/* Stacks freed from RCU callbacks are destroyed from a worker. */
+static LLIST_HEAD(dynstack_free_list);
+
+static void dynstack_free_workfn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&dynstack_free_list);
+	struct dynstack *ds, *tmp;
+
+	llist_for_each_entry_safe(ds, tmp, list, free_node)
+		dynstack_destroy(ds);
+}
+static DECLARE_WORK(dynstack_free_work, dynstack_free_workfn);
+
+/*
+ * Per-CPU cache of freed stacks, as fork.c keeps for vmalloc'ed stacks:
+ * the virtual area is reused without a flush, which is safe because it
+ * keeps the very same pages at the same addresses (pending pages excepted,
+ * and a stack with any is not cached).
+ */
+#define NR_CACHED_STACKS 2
+static DEFINE_PER_CPU(struct dynstack *, dynstack_cache[NR_CACHED_STACKS]);
+
+static bool cache_put(struct dynstack *ds)
+{
+	int i;
+
+	if (ds->pending)
+		return false;
+	for (i = 0; i < NR_CACHED_STACKS; i++) {
+		struct dynstack *tmp = NULL;
+
+		if (this_cpu_try_cmpxchg(dynstack_cache[i], &tmp, ds))
+			return true;
+	}
+	return false;
+}
+
+static struct dynstack *cache_get(void)
+{
+	int i;
+
+	for (i = 0; i < NR_CACHED_STACKS; i++) {
+		struct dynstack *ds = this_cpu_xchg(dynstack_cache[i], NULL);
+
+		if (ds)
+			return ds;
+	}
+	return NULL;
+}
+
+static int dynstack_cache_drain(unsigned int cpu)
+{
+	int i;
+
+	for (i = 0; i < NR_CACHED_STACKS; i++) {
+		struct dynstack *ds = per_cpu(dynstack_cache[i], cpu);
+
+		if (ds) {
+			per_cpu(dynstack_cache[i], cpu) = NULL;
+			dynstack_destroy(ds);
+		}
+	}
+	return 0;
+}
+
+/*
+ * A reused stack must not leak the previous owner's data. Only pages with
+ * Accessed=1 can hold any (I4): zero those through the stack mapping, which
+ * is present and already marked accessed, and leave untouched pages alone
+ * so they stay detachable.
+ */
+static void scrub_reused(struct dynstack *ds)
+{
+	int i;
+
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		if (!(ds->present & BIT(i)) || !pte_young(ptep_get(ds->ptes + i)))
+			continue;
+		memset((void *)slot_addr(ds, i), 0, PAGE_SIZE);
+		if (i == 0)
+			slot0_set_magic(ds->pages[0]);
+	}
+}
+
+static int charge_stack(struct dynstack *ds)
+{
+	/*
+	 * The memcg charge stays THREAD_SIZE per stack, on the top page, as
+	 * without dynstack: a cgroup's limit on kernel stacks does not depend
+	 * on how the scheduler happened to run its threads. Residency shows
+	 * in the NR_KERNEL_STACK_KB statistic instead (account_pages()).
+	 */
+	return memcg_kmem_charge_page(ds->pages[DYNSTACK_TOP], GFP_KERNEL,
+				      THREAD_SIZE_ORDER);
+}
+
+int dynstack_alloc_task_stack(struct task_struct *tsk, int node)
+{
+	struct dynstack *ds;
+	int err = -ENOMEM;
+
+	percpu_down_read(&dynstack_fork_sem);
+	ds = cache_get();
+	if (ds)
+		scrub_reused(ds);
+	else
+		ds = dynstack_create(node, READ_ONCE(dynstack_partial_fork) ?
+				     1 : DYNSTACK_PAGES);
+	percpu_up_read(&dynstack_fork_sem);
+	if (!ds)
+		return -ENOMEM;
+
+	if (charge_stack(ds))
+		goto destroy;
+	ds->last_used = 0;
+	ds->max_used = 0;
+	ds->task = tsk;
+	tsk->dynstack = ds;
+	tsk->stack_vm_area = ds->vm;
+	tsk->stack = (void *)ds->base;
+	return 0;
+
+destroy:
+	dynstack_destroy(ds);
+	return err;
+}
+
+static void dynstack_free_rcu(struct rcu_head *rh)
+{
+	struct dynstack *ds = container_of(rh, struct dynstack, rcu);
+
+	if (cache_put(ds))
+		return;
+	if (in_interrupt()) {
+		if (llist_add(&ds->free_node, &dynstack_free_list))
+			schedule_work(&dynstack_free_work);
+		return;
+	}
+	dynstack_destroy(ds);
+}
+
+void dynstack_free_task_stack(struct task_struct *tsk)
+{
+	struct dynstack *ds = tsk->dynstack;
+
+	ds->task = NULL;
+	if (!cache_put(ds))
+		call_rcu(&ds->rcu, dynstack_free_rcu);
+	tsk->dynstack = NULL;
+	tsk->stack = NULL;
+	tsk->stack_vm_area = NULL;
+}
+
+/* Include (@on) or remove the stack's resident pages in NR_KERNEL_STACK_KB. */
+void dynstack_set_accounted(struct dynstack *ds, bool on)
+{
+	unsigned long flags;
+	int nr;
+
+	raw_spin_lock_irqsave(&ds->lock, flags);
+	if (on == ds->accounted) {
+		raw_spin_unlock_irqrestore(&ds->lock, flags);
+		return;
+	}
+	nr = on ? ds->nr_resident : -(int)ds->accounted_pages;
+	ds->accounted = on;
+	ds->accounted_pages = on ? ds->nr_resident : 0;
+	mod_lruvec_page_state(ds->pages[DYNSTACK_TOP], NR_KERNEL_STACK_KB,
+			      nr * (int)(PAGE_SIZE / 1024));
+	raw_spin_unlock_irqrestore(&ds->lock, flags);
+}
+
+void dynstack_account_task(struct task_struct *tsk, int account)
+{
+	struct dynstack *ds = tsk->dynstack;
+
+	dynstack_set_accounted(ds, account > 0);
+	if (account < 0)
+		memcg_kmem_uncharge_page(ds->pages[DYNSTACK_TOP], THREAD_SIZE_ORDER);
+}
+
+unsigned long *dynstack_end_magic(struct task_struct *tsk)
+{
+	static unsigned long nowhere = STACK_END_MAGIC;
+	struct dynstack *ds = tsk->dynstack;
+
+	if (!ds)
+		return end_of_stack(tsk);
+	/*
+	 * Only asked for current (running: I1 says page 0 is there) or for
+	 * a task that is being created and cannot run yet; a missing page 0
+	 * gets its canary when it is populated.
+	 */
+	if (!ds->pages[0])
+		return &nowhere;
+	return page_address(ds->pages[0]);
+}
+
+#ifdef CONFIG_DEBUG_STACK_USAGE
+/* stack_not_used() for a stack whose low pages may be missing. */
+unsigned long dynstack_not_used(struct task_struct *tsk)
+{
+	struct dynstack *ds = tsk->dynstack;
+	unsigned long unused = 0, flags;
+	int i;
+
+	raw_spin_lock_irqsave(&ds->lock, flags);
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		unsigned long *p, *end;
+
+		if (!ds->pages[i] || (ds->pending & BIT(i))) {
+			unused += PAGE_SIZE;
+			continue;
+		}
+		/* Read through the direct map: no Accessed bit is set. */
+		p = page_address(ds->pages[i]);
+		end = p + PAGE_SIZE / sizeof(*p);
+		if (i == 0) {
+			p++;	/* the canary */
+			unused += sizeof(*p);
+		}
+		for (; p < end && !*p; p++)
+			unused += sizeof(*p);
+		if (p < end)
+			break;
+	}
+	raw_spin_unlock_irqrestore(&ds->lock, flags);
+	return unused;
+}
+#endif
+
+void __dynstack_switch_in(struct task_struct *next)
+{
+	struct dynstack *ds = next->dynstack;
+
+	if (!ds)
+		return;
+	/*
+	 * Lock order: rq->lock -> ds->lock. next->on_cpu is already 1
+	 * (prepare_task()), and the reclaimer checks on_cpu under ds->lock,
+	 * so once we hold the lock nothing takes pages away until next has
+	 * been switched out again.
+	 */
+	raw_spin_lock(&ds->lock);
+	if (unlikely(ds->present != ALL_PAGES) && dynstack_populate(ds))
+		panic("dynstack: no page for the stack of %s/%d: supply and page allocator exhausted\n",
+		      next->comm, next->pid);
+	raw_spin_unlock(&ds->lock);
+}
+
+void __dynstack_switch_out(struct task_struct *prev)
+{
+	struct dynstack *ds = prev->dynstack;
+	const struct dynstack_ops *ops;
+	struct page *out[DYNSTACK_PAGES];
+	unsigned int n;
+
+	if (!ds || is_idle_task(prev))
+		return;
+	ops = policy();
+	if (!ops || (ops->may_detach && !ops->may_detach(prev)))
+		return;
+	/*
+	 * prev->on_cpu is still 1: no CPU can switch prev in before
+	 * finish_task(), and the reclaimer leaves it alone. thread.sp was
+	 * saved by switch_to(); everything below it is dead (x86-64 kernel
+	 * code has no red zone).
+	 */
+	raw_spin_lock(&ds->lock);
+	n = dynstack_detach(ds, prev->thread.sp, false, out);
+	raw_spin_unlock(&ds->lock);
+	if (n) {
+		count_vm_events(DYNSTACK_DETACH, n);
+		supply_give(out, n);
+	}
+}
+
+/*
+ * Fill every missing slot of every stack; sleeps. Used when unregistering,
+ * after detaching has stopped and forks make full stacks, so the number of
+ * missing pages only goes down while this runs.
+ */
+static void dynstack_repopulate_all(void)
+{
+	struct page *pool[64];
+	unsigned int nr = 0;
+	struct dynstack *ds;
+	bool again;
+
+	do {
+		while (nr < ARRAY_SIZE(pool))
+			pool[nr++] = alloc_page((THREADINFO_GFP & ~__GFP_ACCOUNT) |
+						__GFP_NOFAIL);
+		again = false;
+		spin_lock(&dynstack_all_lock);
+		list_for_each_entry(ds, &dynstack_all, list) {
+			unsigned int missing, i;
+
+			raw_spin_lock_irq(&ds->lock);
+			/* Pending pages go back where they were (I3). */
+			for (i = 0; i < DYNSTACK_PAGES; i++) {
+				if (!(ds->pending & BIT(i)))
+					continue;
+				install_pte(ds, i, ds->pages[i]);
+				ds->present |= BIT(i);
+				ds->stale |= BIT(i);
+			}
+			ds->pending = 0;
+			missing = ALL_PAGES & ~ds->present;
+			for (i = 0; i < DYNSTACK_PAGES && nr; i++) {
+				if (!(missing & BIT(i)))
+					continue;
+				ds->pages[i] = pool[--nr];
+				if (i == 0)
+					slot0_set_magic(ds->pages[i]);
+				install_pte(ds, i, ds->pages[i]);
+				ds->present |= BIT(i);
+				missing &= ~BIT(i);
+				account_pages(ds, 1);
+			}
+			raw_spin_unlock_irq(&ds->lock);
+			if (missing) {
+				again = true;
+				break;
+			}
+		}
+		spin_unlock(&dynstack_all_lock);
+		cond_resched();
+	} while (again);
+	while (nr)
+		__free_page(pool[--nr]);
+}
+
+/**
+ * dynstack_register - make @ops the policy: from now on stacks may be partial
+ *
+ * Return: 0, or -EBUSY if another policy is registered.
+ */
+int dynstack_register(const struct dynstack_ops *ops)
+{
+	if (!ops->take_pages || !ops->give_pages)
+		return -EINVAL;
+	mutex_lock(&dynstack_policy_mutex);
+	if (rcu_access_pointer(dynstack_policy)) {
+		mutex_unlock(&dynstack_policy_mutex);
+		return -EBUSY;
+	}
+	rcu_assign_pointer(dynstack_policy, ops);
+	/* Switch-in first: nothing may be detached before it fills gaps. */
+	static_branch_enable(&dynstack_switch_key);
+	percpu_down_write(&dynstack_fork_sem);
+	WRITE_ONCE(dynstack_partial_fork, true);
+	percpu_up_write(&dynstack_fork_sem);
+	static_branch_enable(&dynstack_detach_key);
+	mutex_unlock(&dynstack_policy_mutex);
+	pr_info("policy %s registered\n", ops->name);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dynstack_register);
+
+/**
+ * dynstack_unregister - eject the policy; every stack is full afterwards
+ *
+ * Sleeps. Stops detaching, makes new stacks full, puts a page in every
+ * missing slot of every stack, and only then turns the switch-in hook off,
+ * so that when it returns the kernel is in the state of one that never had
+ * a policy (I6) and @ops is no longer called.
+ */
+void dynstack_unregister(const struct dynstack_ops *ops)
+{
+	mutex_lock(&dynstack_policy_mutex);
+	if (WARN_ON(rcu_access_pointer(dynstack_policy) != ops)) {
+		mutex_unlock(&dynstack_policy_mutex);
+		return;
+	}
+	static_branch_disable(&dynstack_detach_key);
+	percpu_down_write(&dynstack_fork_sem);
+	WRITE_ONCE(dynstack_partial_fork, false);
+	percpu_up_write(&dynstack_fork_sem);
+	/* Hooks run with IRQs off: this waits for any detach in flight. */
+	synchronize_rcu();
+	dynstack_repopulate_all();
+	static_branch_disable(&dynstack_switch_key);
+	/* No hook can still be using @ops after this. */
+	rcu_assign_pointer(dynstack_policy, NULL);
+	synchronize_rcu();
+	mutex_unlock(&dynstack_policy_mutex);
+	pr_info("policy %s unregistered\n", ops->name);
+}
+EXPORT_SYMBOL_GPL(dynstack_unregister);
+
+struct reclaim_batch {
+	unsigned int nr;
+	struct task_struct *tasks[64];
+};
+
+/*
+ * Detach what can go from one task that is not running. Returns true if it
+ * now has pending pages (the task and its stack are then pinned in @b).
+ */
+static bool reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl,
+			 bool touched)
+{
+	struct dynstack *ds = p->dynstack;
+	struct page *out[DYNSTACK_PAGES];
+	unsigned int n = 0, before, harvested = 0;
+	bool pending = false;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ds->lock, flags);
+	/*
+	 * Pairs with smp_store_release() in finish_task(): once on_cpu reads
+	 * 0, thread.sp is the one switch_to() saved. A switch-in that
+	 * starts after our read waits for ds->lock before switch_to().
+	 */
+	if (!smp_load_acquire(&p->on_cpu) && READ_ONCE(p->__state) != TASK_DEAD) {
+		before = ds->pending;
+		n = dynstack_detach(ds, READ_ONCE(p->thread.sp), touched, out);
+		harvested = hweight32(ds->pending & ~before);
+		pending = harvested || ds->stale;
+	}
+	raw_spin_unlock_irqrestore(&ds->lock, flags);
+	ctl->scanned++;
+	if (n) {
+		ctl->detached += n;
+		count_vm_events(DYNSTACK_DETACH, n);
+		local_irq_save(flags);
+		supply_give(out, n);
+		local_irq_restore(flags);
+	}
+	if (harvested) {
+		ctl->harvested += harvested;
+		count_vm_events(DYNSTACK_HARVEST, harvested);
+	}
+	return pending;
+}
+
+/**
+ * dynstack_reclaim - one pass over the tasks that are not running
+ *
+ * Untouched pages below each task's stack pointer are given back at once;
+ * with ctl->touched, touched ones are cleared too and, after one global TLB
+ * flush for the whole batch, zeroed and given back (unless the task was
+ * switched in meanwhile, which puts them back first). Sleeps.
+ *
+ * Return: 0, or -ENODEV if no policy is registered.
+ */
+int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl)
+{
+	struct reclaim_batch *b;
+	struct task_struct *g, *p;
+	unsigned int i;
+	int ret = 0;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	mutex_lock(&dynstack_policy_mutex);
+	if (!rcu_access_pointer(dynstack_policy)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	rcu_read_lock();
+	for_each_process_thread(g, p) {
+		bool touched = ctl->touched && b->nr < ARRAY_SIZE(b->tasks);
+
+		if (!p->dynstack || is_idle_task(p) || p == current)
+			continue;
+		if (ctl->filter && !ctl->filter(p, ctl->data))
+			continue;
+		/* Keeps the stack from being freed until we are done. */
+		if (!try_get_task_stack(p))
+			continue;
+		if (reclaim_task(p, ctl, touched) && touched) {
+			get_task_struct(p);
+			b->tasks[b->nr++] = p;
+			continue;
+		}
+		put_task_stack(p);
+	}
+	rcu_read_unlock();
+
+	if (b->nr) {
+		/* I3: no pending page is reused before this completes. */
+		flush_tlb_all();
+		ctl->flushes++;
+	}
+	for (i = 0; i < b->nr; i++) {
+		struct dynstack *ds;
+		struct page *out[DYNSTACK_PAGES];
+		unsigned long flags;
+		unsigned int n;
+
+		p = b->tasks[i];
+		ds = p->dynstack;
+		raw_spin_lock_irqsave(&ds->lock, flags);
+		n = dynstack_release_pending(ds, out);
+		supply_give(out, n);
+		raw_spin_unlock_irqrestore(&ds->lock, flags);
+		ctl->released += n;
+		put_task_stack(p);
+		put_task_struct(p);
+	}
+out:
+	mutex_unlock(&dynstack_policy_mutex);
+	kfree(b);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dynstack_reclaim);
+
+static unsigned long sum_event(enum vm_event_item item)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(vm_event_states, cpu).event[item];
+	return sum;
+}
+
+void dynstack_get_stats(struct dynstack_stats *st)
+{
+	struct dynstack *ds;
+	long resident = 0;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu)
+		resident += per_cpu(dynstack_resident, cpu);
+	st->resident_pages = max(resident, 0L);
+	spin_lock(&dynstack_all_lock);
+	list_for_each_entry(ds, &dynstack_all, list) {
+		st->stacks++;
+		/* A statistic: a stale snapshot is fine, the lock is not worth it. */
+		if (data_race(ds->present) != ALL_PAGES)
+			st->partial++;
+	}
+	spin_unlock(&dynstack_all_lock);
+	st->populated = sum_event(DYNSTACK_POPULATE);
+	st->reinstalled = sum_event(DYNSTACK_REINSTALL);
+	st->detached = sum_event(DYNSTACK_DETACH);
+	st->harvested = sum_event(DYNSTACK_HARVEST);
+	st->released = sum_event(DYNSTACK_RELEASE);
+	st->nopage = sum_event(DYNSTACK_NOPAGE);
+}
+EXPORT_SYMBOL_GPL(dynstack_get_stats);
+
+int dynstack_task_info(struct task_struct *tsk, unsigned int *resident,
+		       unsigned int *last_used, unsigned int *max_used)
+{
+	struct dynstack *ds;
+	unsigned long flags;
+
+	if (!try_get_task_stack(tsk))
+		return -ESRCH;
+	ds = tsk->dynstack;
+	if (!ds) {
+		put_task_stack(tsk);
+		return -ENODATA;
+	}
+	raw_spin_lock_irqsave(&ds->lock, flags);
+	*resident = ds->nr_resident;
+	*last_used = ds->last_used;
+	*max_used = ds->max_used;
+	raw_spin_unlock_irqrestore(&ds->lock, flags);
+	put_task_stack(tsk);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dynstack_task_info);
+
+void dynstack_residency_histogram(unsigned long *hist)
+{
+	struct dynstack *ds;
+
+	memset(hist, 0, (DYNSTACK_PAGES + 1) * sizeof(*hist));
+	spin_lock(&dynstack_all_lock);
+	list_for_each_entry(ds, &dynstack_all, list) {
+		/* A statistic: a stale snapshot is fine. */
+		unsigned int nr = data_race(ds->nr_resident);
+
+		hist[min_t(unsigned int, nr, DYNSTACK_PAGES)]++;
+	}
+	spin_unlock(&dynstack_all_lock);
+}
+EXPORT_SYMBOL_GPL(dynstack_residency_histogram);
+
+/* Call @fn on every live stack, under its lock, until it returns false. */
+void dynstack_visit_stacks(dynstack_visit_t fn, void *data)
+{
+	struct dynstack *ds;
+	bool more = true;
+
+	spin_lock(&dynstack_all_lock);
+	list_for_each_entry(ds, &dynstack_all, list) {
+		raw_spin_lock_irq(&ds->lock);
+		more = fn(ds, data);
+		raw_spin_unlock_irq(&ds->lock);
+		if (!more)
+			break;
+	}
+	spin_unlock(&dynstack_all_lock);
+}
+
+static ssize_t core_stats_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct dynstack_stats st;
+
+	dynstack_get_stats(&st);
+	return sysfs_emit(buf,
+			  "stacks %lu\npartial %lu\nresident_pages %lu\npopulated %lu\nreinstalled %lu\ndetached %lu\nharvested %lu\nreleased %lu\nnopage %lu\npolicy %s\n",
+			  st.stacks, st.partial, st.resident_pages, st.populated,
+			  st.reinstalled, st.detached, st.harvested, st.released,
+			  st.nopage,
+			  static_key_enabled(&dynstack_switch_key) ? "registered" : "none");
+}
+static struct kobj_attribute core_stats_attr = __ATTR_RO(core_stats);
+
+void __init dynstack_init(void)
+{
+	cpuhp_setup_state(CPUHP_BP_PREPARE_DYN, "fork:dynstack_cache",
+			  NULL, dynstack_cache_drain);
+}
+
+static int __init dynstack_sysfs_init(void)
+{
+	dynstack_kobj = kobject_create_and_add("dynstack", mm_kobj);
+	if (!dynstack_kobj)
+		return -ENOMEM;
+	return sysfs_create_file(dynstack_kobj, &core_stats_attr.attr);
+}
+subsys_initcall(dynstack_sysfs_init);

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the dynamic-stack core (kernel/dynstack.c).
+ *
+ * The first cases work on stacks that belong to no task, so every state
+ * transition can be driven and checked directly: partial creation,
+ * population, detaching of untouched pages, pending pages and their
+ * reinstall, release after a flush, and the accounting of each step.
+ * The last case registers a real policy with the scheduler hooks and
+ * checks invariants I1 (a running task has its whole stack) and I6
+ * (nothing is missing once the policy is gone) on live tasks.
+ */
+#include <kunit/test.h>
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/sched/task_stack.h>
+#include <linux/string.h>
+#include <asm/tlbflush.h>
+
+#include "dynstack_internal.h"
+
+#define ALL	((1U << DYNSTACK_PAGES) - 1)
+#define TOP	(1U << DYNSTACK_TOP)
+
+/* A stack pointer in the top page, as a shallow sleeping task has. */
+static unsigned long top_sp(struct dynstack *ds)
+{
+	return ds->base + THREAD_SIZE - 256;
+}
+
+static pte_t slot_pte(struct dynstack *ds, int i)
+{
+	return ptep_get(ds->ptes + i);
+}
+
+static void touch(struct dynstack *ds, int i, unsigned long val)
+{
+	/* Through the stack mapping: sets Accessed (and Dirty) on slot i. */
+	WRITE_ONCE(*(unsigned long *)(ds->base + i * PAGE_SIZE + 64), val);
+}
+
+static unsigned long peek(struct dynstack *ds, int i)
+{
+	/* Through the direct map: leaves slot i's Accessed bit alone. */
+	return *(unsigned long *)(page_address(ds->pages[i]) + 64);
+}
+
+static void free_out(struct page **out, unsigned int n)
+{
+	while (n--)
+		__free_page(out[n]);
+}
+
+static struct dynstack *create(struct kunit *test, unsigned int nr)
+{
+	struct dynstack *ds = dynstack_create(NUMA_NO_NODE, nr);
+
+	KUNIT_ASSERT_NOT_NULL(test, ds);
+	return ds;
+}
+
+static void dynstack_test_partial_create(struct kunit *test)
+{
+	struct dynstack *ds = create(test, 1);
+	int i;
+
+	KUNIT_EXPECT_EQ(test, ds->base & (THREAD_ALIGN - 1), 0UL);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, TOP);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, 1U);
+	for (i = 0; i < DYNSTACK_TOP; i++)
+		KUNIT_EXPECT_TRUE(test, pte_none(slot_pte(ds, i)));
+	/* Installed with Accessed=0 and Dirty=0, never touched since. */
+	KUNIT_EXPECT_TRUE(test, pte_present(slot_pte(ds, DYNSTACK_TOP)));
+	KUNIT_EXPECT_FALSE(test, pte_young(slot_pte(ds, DYNSTACK_TOP)));
+	KUNIT_EXPECT_FALSE(test, pte_dirty(slot_pte(ds, DYNSTACK_TOP)));
+	dynstack_destroy(ds);
+}
+
+static void dynstack_test_populate(struct kunit *test)
+{
+	struct dynstack *ds = create(test, 1);
+	unsigned int left;
+	int i;
+
+	raw_spin_lock_irq(&ds->lock);
+	left = dynstack_populate(ds);
+	raw_spin_unlock_irq(&ds->lock);
+
+	KUNIT_EXPECT_EQ(test, left, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, ALL);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, (unsigned int)DYNSTACK_PAGES);
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		void *p = page_address(ds->pages[i]);
+
+		KUNIT_EXPECT_FALSE(test, pte_young(slot_pte(ds, i)));
+		KUNIT_EXPECT_PTR_EQ(test, pte_page(slot_pte(ds, i)), ds->pages[i]);
+		/* I4: zero-filled; slot 0 carries only the canary. */
+		if (i == 0) {
+			KUNIT_EXPECT_EQ(test, *(unsigned long *)p, STACK_END_MAGIC);
+			p += sizeof(unsigned long);
+		}
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, page_address(ds->pages[i]) +
+						   PAGE_SIZE - p));
+	}
+	dynstack_destroy(ds);
+}
+
+/* I2: only Accessed=0 pages go, and they go zero-filled. */
+static void dynstack_test_detach_untouched(struct kunit *test)
+{
+	struct dynstack *ds = create(test, DYNSTACK_PAGES);
+	struct page *out[DYNSTACK_PAGES];
+	unsigned int n;
+	int i;
+
+	touch(ds, 2, 0xfeed);
+	KUNIT_EXPECT_TRUE(test, pte_young(slot_pte(ds, 2)));
+
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), false, out);
+	raw_spin_unlock_irq(&ds->lock);
+
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, TOP | BIT(2));
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, 2U);
+	KUNIT_EXPECT_TRUE(test, pte_none(slot_pte(ds, 0)));
+	KUNIT_EXPECT_TRUE(test, pte_none(slot_pte(ds, 1)));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[i]), 0, PAGE_SIZE));
+	free_out(out, n);
+
+	/* A touched page is never taken by the Accessed=0 path. */
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), false, out);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, n, 0U);
+	KUNIT_EXPECT_TRUE(test, pte_present(slot_pte(ds, 2)));
+	KUNIT_EXPECT_EQ(test, peek(ds, 2), 0xfeedUL);
+	dynstack_destroy(ds);
+}
+
+/* Nothing at or above the saved stack pointer is taken. */
+static void dynstack_test_respects_sp(struct kunit *test)
+{
+	struct dynstack *ds = create(test, DYNSTACK_PAGES);
+	struct page *out[DYNSTACK_PAGES];
+	unsigned int n;
+
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, ds->base + PAGE_SIZE + 100, true, out);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, n, 1U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, ALL & ~1U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->last_used, (unsigned int)DYNSTACK_PAGES - 1);
+	free_out(out, n);
+
+	/* An sp below the stack (corrupt) takes nothing. */
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, ds->base - 8, true, out);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, n, 0U);
+	dynstack_destroy(ds);
+}
+
+/* I3: a touched page is kept pending and the same page comes back. */
+static void dynstack_test_pending_reinstall(struct kunit *test)
+{
+	struct dynstack *ds = create(test, DYNSTACK_PAGES);
+	struct page *out[DYNSTACK_PAGES], *page1 = ds->pages[1];
+	unsigned int n;
+
+	touch(ds, 1, 0x5a5a);
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), true, out);
+	raw_spin_unlock_irq(&ds->lock);
+	free_out(out, n);
+
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, (unsigned int)BIT(1));
+	KUNIT_EXPECT_TRUE(test, pte_none(slot_pte(ds, 1)));
+	/* Still held: it counts as resident until released. */
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, 2U);
+
+	raw_spin_lock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, dynstack_populate(ds), 0U);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_PTR_EQ(test, ds->pages[1], page1);
+	KUNIT_EXPECT_EQ(test, peek(ds, 1), 0x5a5aUL);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->stale, (unsigned int)BIT(1));
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, 0U);
+	KUNIT_EXPECT_FALSE(test, pte_young(slot_pte(ds, 1)));
+
+	/*
+	 * Reinstalled before any flush, its Accessed=0 proves nothing: the
+	 * old translation may still be cached. Only the fresh pages go.
+	 */
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), false, out);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	KUNIT_EXPECT_TRUE(test, pte_present(slot_pte(ds, 1)));
+	free_out(out, n);
+	dynstack_destroy(ds);
+}
+
+static void dynstack_test_release_after_flush(struct kunit *test)
+{
+	struct dynstack *ds = create(test, DYNSTACK_PAGES);
+	struct page *out[DYNSTACK_PAGES];
+	unsigned int n;
+
+	touch(ds, 1, 0x1234);
+	touch(ds, 2, 0x5678);
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), true, out);
+	raw_spin_unlock_irq(&ds->lock);
+	free_out(out, n);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, (unsigned int)(BIT(1) | BIT(2)));
+
+	flush_tlb_all();
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_release_pending(ds, out);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->stale, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, TOP);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, 1U);
+	/* I4: they held data; they leave zeroed. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[0]), 0, PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[1]), 0, PAGE_SIZE));
+	free_out(out, n);
+	dynstack_destroy(ds);
+}
+
+/* Every step moves the accounted pages by exactly what it moved. */
+static void dynstack_test_accounting(struct kunit *test)
+{
+	struct dynstack *ds = create(test, 1);
+	struct page *out[DYNSTACK_PAGES];
+	unsigned int n;
+
+	dynstack_set_accounted(ds, true);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 1U);
+
+	raw_spin_lock_irq(&ds->lock);
+	dynstack_populate(ds);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 4U);
+
+	touch(ds, 1, 1);
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), true, out);
+	raw_spin_unlock_irq(&ds->lock);
+	free_out(out, n);
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	/* The pending page is still accounted: it is still held. */
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 2U);
+
+	flush_tlb_all();
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_release_pending(ds, out);
+	raw_spin_unlock_irq(&ds->lock);
+	free_out(out, n);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 1U);
+
+	dynstack_set_accounted(ds, false);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 0U);
+	dynstack_destroy(ds);
+}
+
+/* --- A real policy on live tasks --------------------------------------- */
+
+static DEFINE_RAW_SPINLOCK(pool_lock);
+static LIST_HEAD(pool);
+
+static unsigned int pool_take(struct page **pages, unsigned int nr)
+{
+	unsigned int n = 0;
+
+	raw_spin_lock(&pool_lock);
+	while (n < nr && !list_empty(&pool)) {
+		pages[n] = list_first_entry(&pool, struct page, lru);
+		list_del(&pages[n++]->lru);
+	}
+	raw_spin_unlock(&pool_lock);
+	return n;
+}
+
+static void pool_give(struct page **pages, unsigned int nr)
+{
+	raw_spin_lock(&pool_lock);
+	while (nr--)
+		list_add(&pages[nr]->lru, &pool);
+	raw_spin_unlock(&pool_lock);
+}
+
+static const struct dynstack_ops test_ops = {
+	.name = "kunit",
+	.take_pages = pool_take,
+	.give_pages = pool_give,
+};
+
+struct i1_state {
+	atomic_t violations;
+	atomic_t corrupt;
+	atomic_t rounds;
+	bool stop;
+};
+
+/* Sleep with a frame that reaches well into the stack's second page. */
+static noinline void deep_sleep(struct i1_state *st, int depth)
+{
+	unsigned long buf[96];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(buf); i++)
+		buf[i] = i ^ depth;
+	/* Make the compiler keep buf on the stack and read it back. */
+	barrier_data(buf);
+	if (depth)
+		deep_sleep(st, depth - 1);
+	else
+		usleep_range(1000, 2000);
+	barrier_data(buf);
+	for (i = 0; i < ARRAY_SIZE(buf); i++)
+		if (buf[i] != (i ^ depth))
+			atomic_inc(&st->corrupt);
+}
+
+static int i1_thread(void *arg)
+{
+	struct i1_state *st = arg;
+	struct dynstack *ds = current->dynstack;
+
+	while (!READ_ONCE(st->stop)) {
+		/* I1: we are running, so every page must be there. */
+		if (data_race(ds->present) != ALL)
+			atomic_inc(&st->violations);
+		if (atomic_inc_return(&st->rounds) & 1)
+			deep_sleep(st, 10);
+		else
+			usleep_range(500, 1000);
+	}
+	return 0;
+}
+
+static bool check_full(struct dynstack *ds, void *data)
+{
+	unsigned int *bad = data;
+
+	if (ds->present != ALL || ds->pending)
+		(*bad)++;
+	return true;
+}
+
+static void dynstack_test_policy_live(struct kunit *test)
+{
+	struct dynstack_reclaim_ctl ctl = { .touched = true };
+	struct dynstack_stats before, after;
+	struct task_struct *t[2];
+	struct i1_state st = {};
+	struct page *page, *tmp;
+	unsigned int bad = 0;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		list_add(&page->lru, &pool);
+	}
+	dynstack_get_stats(&before);
+	KUNIT_ASSERT_EQ(test, dynstack_register(&test_ops), 0);
+	KUNIT_EXPECT_EQ(test, dynstack_register(&test_ops), -EBUSY);
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		t[i] = kthread_run(i1_thread, &st, "dynstack-i1/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		get_task_struct(t[i]);
+	}
+	/* Let them switch often, and reclaim under their feet. */
+	for (i = 0; i < 50; i++) {
+		usleep_range(4000, 5000);
+		KUNIT_EXPECT_EQ(test, dynstack_reclaim(&ctl), 0);
+	}
+	WRITE_ONCE(st.stop, true);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		kthread_stop(t[i]);
+		put_task_struct(t[i]);
+	}
+	dynstack_get_stats(&after);
+	dynstack_unregister(&test_ops);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&st.violations), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st.corrupt), 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&st.rounds), 20);
+	/* The hooks really ran: pages went away and came back. */
+	KUNIT_EXPECT_GT(test, after.detached, before.detached);
+	KUNIT_EXPECT_GT(test, after.populated, before.populated);
+	KUNIT_EXPECT_GT(test, ctl.scanned, 0UL);
+	KUNIT_EXPECT_EQ(test, after.nopage, before.nopage);
+
+	/* I6: no stack is missing a page, and the hooks are off. */
+	dynstack_visit_stacks(check_full, &bad);
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&dynstack_switch_key));
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&dynstack_detach_key));
+	KUNIT_EXPECT_EQ(test, dynstack_reclaim(&ctl), -ENODEV);
+
+	list_for_each_entry_safe(page, tmp, &pool, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+static struct kunit_case dynstack_core_cases[] = {
+	KUNIT_CASE(dynstack_test_partial_create),
+	KUNIT_CASE(dynstack_test_populate),
+	KUNIT_CASE(dynstack_test_detach_untouched),
+	KUNIT_CASE(dynstack_test_respects_sp),
+	KUNIT_CASE(dynstack_test_pending_reinstall),
+	KUNIT_CASE(dynstack_test_release_after_flush),
+	KUNIT_CASE(dynstack_test_accounting),
+	KUNIT_CASE_SLOW(dynstack_test_policy_live),
+	{}
+};
+
+static struct kunit_suite dynstack_core_suite = {
+	.name = "dynstack_core",
+	.test_cases = dynstack_core_cases,
+};
+kunit_test_suite(dynstack_core_suite);
