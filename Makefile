@@ -37,7 +37,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/ccache
 KMAKE := $(MAKE) -C $(SRC) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache clang" -j$(JOBS)
 
 .PHONY: all deps tree config kernel module tool selftests initramfs vm run \
-	test test-host bench clean distclean checkpatch help
+	test test-host bench clean distclean checkpatch devtree export-patches help
 
 all: kernel module tool selftests initramfs
 
@@ -107,6 +107,14 @@ test-host: deps
 
 checkpatch: tree
 	@$(TOP)/scripts/checkpatch.sh "$(SRC)"
+
+# A git tree (build/dev) with the series applied, for working on patches;
+# export-patches writes it back to kernel/patches and kernel/tree.
+devtree: tree
+	@$(TOP)/scripts/devtree.sh init
+
+export-patches:
+	@$(TOP)/scripts/devtree.sh export
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/mod-* $(BUILD)/tool $(BUILD)/selftests \

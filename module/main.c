@@ -3,25 +3,23 @@
  * dynstack.ko: the loadable policy of dynamic kernel stacks.
  *
  * The core (kernel/dynstack.c) maps and unmaps stack pages at context
- * switch; this module decides where those pages come from and when pages
- * are taken away:
+ * switch; this module decides where the pages come from (supply.c) and
+ * when pages are taken away:
  *
- *  - page supply: a per-CPU magazine used only with IRQs off on its own
- *    CPU (the hooks run so), backed by a depot behind a raw spinlock and
- *    refilled with GFP_KERNEL from a worker. The hooks never allocate: an
- *    empty magazine kicks the worker through irq_work, because queueing
- *    work may wake a kworker, which takes a runqueue lock, and the hooks
- *    hold one.
- *  - admission control: untouched pages are only taken away (creating a
- *    debt that a later switch-in must pay from the supply) while the
- *    supply holds at least the reserve: one worst-case switch-in, i.e.
- *    (pages per stack - 1), for every CPU.
- *  - reclaim: at load, and then periodically, a pass over sleeping tasks
- *    takes their untouched pages and the touched pages below their stack
- *    pointer (one TLB flush per pass).
+ *  - switch-out: untouched pages of a task that is not pinned go back to
+ *    the supply, but only while admission control allows (the reserve is
+ *    full), see ds_supply_admit();
+ *  - fork: new stacks get only their top page while admission allows;
+ *  - reclaim: a periodic pass over sleeping tasks (dynstack_reclaim()) also
+ *    takes the touched pages below their stack pointer.
  *
- * Unloading unregisters from the core first, which repopulates every
- * stack, and only then frees the supply.
+ * The refill worker is a dedicated kthread, pinned (never loses a page):
+ * the thread that makes pages must never wait for one. The hooks ask it for
+ * work through irq_work, because waking a thread takes a runqueue lock and
+ * the hooks hold one.
+ *
+ * Unloading unregisters from the core first, which repopulates every stack
+ * and stops all calls into this module, and only then frees the supply.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,194 +27,209 @@
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 #include <linux/mm.h>
-#include <linux/percpu.h>
 #include <linux/irq_work.h>
 #include <linux/workqueue.h>
 #include <linux/kthread.h>
+#include <linux/cpuhotplug.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
-#include <linux/dynstack.h>
+#include <linux/slab.h>
 
+#include "dynstack_mod.h"
 #include "../uapi/linux/dynstack.h"
 
-#define MAG_SIZE 32
+static struct ds_tunables tunables;
+/* Serialises tunable writes and the actions they trigger. */
+static DEFINE_MUTEX(tunables_mutex);
+static struct ds_supply supply;
 
-struct magazine {
-	unsigned int nr;
-	struct page *pages[MAG_SIZE];
-};
-
-static DEFINE_PER_CPU(struct magazine, magazines);
-
-/* Depot: a list of zero-filled pages; raw: taken under rq->lock. */
-static DEFINE_RAW_SPINLOCK(depot_lock);
-static LIST_HEAD(depot);
-static unsigned long depot_nr;
-
-static unsigned int depot_low = 256;	/* refill below this */
-static unsigned int depot_high = 1024;	/* free down to this */
-static unsigned int reclaim_interval_ms = 1000;
-
-/*
- * A dedicated kthread refills the depot, so that the policy can pin it:
- * the thread that makes pages must never wait for one.
- */
 static struct kthread_worker *refill_worker;
 static struct kthread_work refill_work;
 static struct irq_work refill_kick;
 static struct delayed_work reclaim_work;
+static int hp_state;
 
-static unsigned long reserve_pages(void)
+/* Reclaim pass results, written by the (single) reclaim work. */
+static struct {
+	u64 passes, scanned, detached, harvested, released, flushes;
+} rstats;
+
+static unsigned int reserve_pages;
+module_param(reserve_pages, uint, 0444);
+MODULE_PARM_DESC(reserve_pages,
+		 "emergency reserve filled before registering (default: 2 * (pages per stack - 1) * CPUs)");
+
+static bool pinned(struct task_struct *p)
 {
-	return (DYNSTACK_PAGES - 1) * nr_cpu_ids;
+	return p == refill_worker->task ||
+	       (READ_ONCE(tunables.pin_kthreads) && (p->flags & PF_KTHREAD));
 }
 
-/* Called with IRQs off, possibly under rq->lock. */
-static unsigned int dynstack_take_pages(struct page **pages, unsigned int nr)
+static unsigned int ds_take(struct page **pages, unsigned int nr)
 {
-	struct magazine *mag = this_cpu_ptr(&magazines);
-	unsigned int n = 0;
+	return ds_supply_take(&supply, pages, nr);
+}
 
-	while (n < nr && mag->nr)
-		pages[n++] = mag->pages[--mag->nr];
-	if (n < nr) {
-		raw_spin_lock(&depot_lock);
-		while (n < nr && depot_nr) {
-			pages[n] = list_first_entry(&depot, struct page, lru);
-			list_del(&pages[n++]->lru);
-			depot_nr--;
-		}
-		/* Restock the magazine in the same lock hold. */
-		while (mag->nr < MAG_SIZE / 2 && depot_nr) {
-			struct page *page = list_first_entry(&depot, struct page, lru);
+static void ds_give(struct page **pages, unsigned int nr)
+{
+	ds_supply_give(&supply, pages, nr);
+}
 
-			list_del(&page->lru);
-			depot_nr--;
-			mag->pages[mag->nr++] = page;
-		}
-		if (depot_nr < depot_low)
-			irq_work_queue(&refill_kick);
-		raw_spin_unlock(&depot_lock);
+/* Switch-out, IRQs off. */
+static bool ds_may_detach(struct task_struct *prev)
+{
+	if (pinned(prev))
+		return false;
+	if (!ds_supply_admit(&supply)) {
+		this_cpu_inc(supply.stats->refused);
+		return false;
 	}
-	return n;
+	return true;
 }
 
-/* Called with IRQs off, possibly under rq->lock. Pages are zero-filled. */
-static void dynstack_give_pages(struct page **pages, unsigned int nr)
+/* Fork, may sleep. */
+static bool ds_fork_partial(void)
 {
-	struct magazine *mag = this_cpu_ptr(&magazines);
-	bool kick = false;
-
-	while (nr && mag->nr < MAG_SIZE)
-		mag->pages[mag->nr++] = pages[--nr];
-	if (!nr)
-		return;
-	raw_spin_lock(&depot_lock);
-	while (nr) {
-		list_add(&pages[--nr]->lru, &depot);
-		depot_nr++;
-	}
-	kick = depot_nr > depot_high;
-	raw_spin_unlock(&depot_lock);
-	if (kick)
-		irq_work_queue(&refill_kick);
+	return ds_supply_admit(&supply);
 }
 
-static bool dynstack_may_detach(struct task_struct *prev)
-{
-	/*
-	 * Admission control: a detach creates a debt the next switch-in of
-	 * prev pays from the supply. Racy reads are fine: this is a
-	 * heuristic threshold, the hooks never depend on it for safety.
-	 */
-	return prev != refill_worker->task &&
-	       /* A threshold, not a guarantee: a racy read is fine. */
-	       data_race(depot_nr) + this_cpu_read(magazines.nr) >= reserve_pages();
-}
-
-static const struct dynstack_ops dynstack_policy_ops = {
+static const struct dynstack_ops ds_ops = {
 	.name = "dynstack.ko",
 	.owner = THIS_MODULE,
-	.take_pages = dynstack_take_pages,
-	.give_pages = dynstack_give_pages,
-	.may_detach = dynstack_may_detach,
+	.take_pages = ds_take,
+	.give_pages = ds_give,
+	.may_detach = ds_may_detach,
+	.fork_partial = ds_fork_partial,
 };
+
+/* From the hooks, IRQs off, possibly under rq->lock: no wakeup here. */
+static void ds_kick(struct ds_supply *s)
+{
+	irq_work_queue(&refill_kick);
+}
 
 static void refill_kick_fn(struct irq_work *work)
 {
 	kthread_queue_work(refill_worker, &refill_work);
 }
 
-/* Keep the depot between depot_low and depot_high; sleeps. */
 static void refill_fn(struct kthread_work *work)
 {
-	LIST_HEAD(surplus);
-	struct page *page, *tmp;
-
-	for (;;) {
-		unsigned long nr;
-
-		raw_spin_lock_irq(&depot_lock);
-		nr = depot_nr;
-		raw_spin_unlock_irq(&depot_lock);
-		if (nr >= (depot_low + depot_high) / 2)
-			break;
-		page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
-		if (!page)
-			break;
-		raw_spin_lock_irq(&depot_lock);
-		list_add(&page->lru, &depot);
-		depot_nr++;
-		raw_spin_unlock_irq(&depot_lock);
-	}
-
-	raw_spin_lock_irq(&depot_lock);
-	while (depot_nr > depot_high) {
-		page = list_first_entry(&depot, struct page, lru);
-		list_move(&page->lru, &surplus);
-		depot_nr--;
-	}
-	raw_spin_unlock_irq(&depot_lock);
-	list_for_each_entry_safe(page, tmp, &surplus, lru)
-		__free_page(page);
+	ds_supply_refill(&supply, GFP_KERNEL);
 }
 
 static bool reclaim_filter(struct task_struct *p, void *data)
 {
-	return p != refill_worker->task;
+	return !pinned(p);
 }
 
 static void reclaim_fn(struct work_struct *work)
 {
 	struct dynstack_reclaim_ctl ctl = {
-		.touched = true,
+		.touched = READ_ONCE(tunables.reclaim_touched),
 		.filter = reclaim_filter,
 	};
+	unsigned int ms;
 
-	dynstack_reclaim(&ctl);
-	if (reclaim_interval_ms)
+	if (READ_ONCE(tunables.detach) && ds_supply_admit(&supply) &&
+	    !dynstack_reclaim(&ctl)) {
+		rstats.passes++;
+		rstats.scanned += ctl.scanned;
+		rstats.detached += ctl.detached;
+		rstats.harvested += ctl.harvested;
+		rstats.released += ctl.released;
+		rstats.flushes += ctl.flushes;
+	}
+	ms = READ_ONCE(tunables.reclaim_interval_ms);
+	if (ms)
 		queue_delayed_work(system_unbound_wq, &reclaim_work,
-				   msecs_to_jiffies(reclaim_interval_ms));
+				   msecs_to_jiffies(ms));
 }
 
-static void drain_supply(void)
+static int ds_cpu_dead(unsigned int cpu)
 {
-	struct page *page, *tmp;
-	LIST_HEAD(all);
-	int cpu;
+	ds_supply_cpu_dead(&supply, cpu);
+	return 0;
+}
 
-	/* Unregistered: no hook can touch the magazines any more. */
-	for_each_possible_cpu(cpu) {
-		struct magazine *mag = per_cpu_ptr(&magazines, cpu);
+/* ---- sysfs: /sys/kernel/mm/dynstack/ ------------------------------------ */
 
-		while (mag->nr)
-			__free_page(mag->pages[--mag->nr]);
+struct ds_tunable_attr {
+	struct kobj_attribute attr;
+	const struct ds_tunable_desc *desc;
+};
+
+static struct ds_tunable_attr *tunable_attrs;
+
+static u32 *tunable_ptr(struct ds_tunables *t, const struct ds_tunable_desc *d)
+{
+	return (u32 *)((char *)t + d->offset);
+}
+
+static ssize_t tunable_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct ds_tunable_attr *ta = container_of(attr, struct ds_tunable_attr, attr);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*tunable_ptr(&tunables, ta->desc)));
+}
+
+/* Called with tunables_mutex held, after a change was published. */
+static void tunables_changed(void)
+{
+	unsigned int ms = READ_ONCE(tunables.reclaim_interval_ms);
+
+	kthread_queue_work(refill_worker, &refill_work);
+	if (ms)
+		mod_delayed_work(system_unbound_wq, &reclaim_work,
+				 msecs_to_jiffies(ms));
+}
+
+/**
+ * ds_tunables_set - validate and publish a new set of tunables
+ * @new: the whole set
+ * @why: on error, what is wrong with it
+ *
+ * All or nothing: an invalid set changes nothing. Return: 0, -EINVAL.
+ */
+int ds_tunables_set(const struct ds_tunables *new, const char **why)
+{
+	unsigned int i;
+	int err;
+
+	mutex_lock(&tunables_mutex);
+	err = ds_tunables_validate(new, why);
+	if (!err) {
+		for (i = 0; i < ds_nr_tunables; i++)
+			WRITE_ONCE(*tunable_ptr(&tunables, &ds_tunable_descs[i]),
+				   *tunable_ptr((struct ds_tunables *)new,
+						&ds_tunable_descs[i]));
+		tunables_changed();
 	}
-	raw_spin_lock_irq(&depot_lock);
-	list_splice_init(&depot, &all);
-	depot_nr = 0;
-	raw_spin_unlock_irq(&depot_lock);
-	list_for_each_entry_safe(page, tmp, &all, lru)
-		__free_page(page);
+	mutex_unlock(&tunables_mutex);
+	return err;
+}
+
+static ssize_t tunable_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct ds_tunable_attr *ta = container_of(attr, struct ds_tunable_attr, attr);
+	struct ds_tunables new;
+	const char *why;
+	u32 val;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = kstrtou32(buf, 0, &val);
+	if (err)
+		return -EINVAL;
+	mutex_lock(&tunables_mutex);
+	new = tunables;
+	mutex_unlock(&tunables_mutex);
+	*tunable_ptr(&new, ta->desc) = val;
+	err = ds_tunables_set(&new, &why);
+	return err ? err : count;
 }
 
 static ssize_t abi_version_show(struct kobject *kobj,
@@ -226,75 +239,242 @@ static ssize_t abi_version_show(struct kobject *kobj,
 }
 static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
 
-static ssize_t supply_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
+static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
 {
-	unsigned long mags = 0, dep;
-	int cpu;
+	struct dynstack_stats core;
+	struct ds_supply_levels lv;
+	struct ds_cpu_stats st;
+	int len;
 
-	for_each_possible_cpu(cpu) {
-		/* Statistics: racy snapshots of counters of other CPUs. */
-		mags += data_race(per_cpu(magazines.nr, cpu));
-	}
-	/* Same for the depot. */
-	dep = data_race(depot_nr);
-	return sysfs_emit(buf, "magazines %lu\ndepot %lu\nreserve %lu\n",
-			  mags, dep, reserve_pages());
+	dynstack_get_stats(&core);
+	ds_supply_levels(&supply, &lv);
+	ds_supply_stats(&supply, -1, &st);
+	len = sysfs_emit(buf,
+			 "stacks %lu\npartial_stacks %lu\nresident_pages %lu\n"
+			 "populated %lu\nreinstalled %lu\ndetached %lu\n"
+			 "harvested %lu\nreleased %lu\nnopage %lu\n",
+			 core.stacks, core.partial, core.resident_pages,
+			 core.populated, core.reinstalled, core.detached,
+			 core.harvested, core.released, core.nopage);
+	len += sysfs_emit_at(buf, len,
+			     "magazine_pages %lu\ndepot_pages %lu\nreserve_pages %lu\n"
+			     "take_magazine %llu\ntake_depot %llu\ntake_reserve %llu\n"
+			     "take_short %llu\ngive_magazine %llu\ngive_depot %llu\n"
+			     "kicks %llu\nrefused %llu\n",
+			     lv.magazines, lv.depot, lv.reserve,
+			     st.take_magazine, st.take_depot, st.take_reserve,
+			     st.take_short, st.give_magazine, st.give_depot,
+			     st.kicks, st.refused);
+	/* Written by the worker and the reclaim work; a stale read is fine. */
+	len += sysfs_emit_at(buf, len,
+			     "refilled %llu\nrefill_failed %llu\ntrimmed %llu\n"
+			     "reclaim_passes %llu\nreclaim_scanned %llu\n"
+			     "reclaim_detached %llu\nreclaim_harvested %llu\n"
+			     "reclaim_released %llu\nreclaim_flushes %llu\n",
+			     data_race(supply.refilled), data_race(supply.refill_failed),
+			     data_race(supply.trimmed), data_race(rstats.passes),
+			     data_race(rstats.scanned), data_race(rstats.detached),
+			     data_race(rstats.harvested), data_race(rstats.released),
+			     data_race(rstats.flushes));
+	return len;
 }
-static struct kobj_attribute supply_attr = __ATTR_RO(supply);
+static struct kobj_attribute stats_attr = __ATTR_RO(stats);
 
-static struct attribute *policy_attrs[] = {
+static ssize_t stats_per_cpu_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	int cpu, len;
+
+	len = sysfs_emit(buf, "cpu magazine take_magazine take_depot take_reserve take_short give_magazine give_depot kicks refused\n");
+	for_each_possible_cpu(cpu) {
+		struct ds_cpu_stats st;
+
+		ds_supply_stats(&supply, cpu, &st);
+		len += sysfs_emit_at(buf, len, "%d %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
+				     cpu, data_race(per_cpu_ptr(supply.mags, cpu)->nr),
+				     st.take_magazine, st.take_depot, st.take_reserve,
+				     st.take_short, st.give_magazine, st.give_depot,
+				     st.kicks, st.refused);
+	}
+	return len;
+}
+static struct kobj_attribute stats_per_cpu_attr = __ATTR_RO(stats_per_cpu);
+
+static ssize_t residency_histogram_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	unsigned long hist[DYNSTACK_PAGES + 1];
+	int i, len = 0;
+
+	dynstack_residency_histogram(hist);
+	for (i = 0; i <= DYNSTACK_PAGES; i++)
+		len += sysfs_emit_at(buf, len, "%d %lu\n", i, hist[i]);
+	return len;
+}
+static struct kobj_attribute residency_histogram_attr =
+	__ATTR_RO(residency_histogram);
+
+/* Fault-injection knob: empty every magazine and the depot (not the reserve). */
+static void drain_this_cpu(void *unused)
+{
+	struct ds_magazine *mag = this_cpu_ptr(supply.mags);
+
+	raw_spin_lock(&supply.lock);
+	while (mag->nr) {
+		list_add(&mag->pages[--mag->nr]->lru, &supply.depot);
+		supply.depot_nr++;
+	}
+	raw_spin_unlock(&supply.lock);
+}
+
+static ssize_t debug_drain_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	struct page *page, *tmp;
+	LIST_HEAD(all);
+	bool yes;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (kstrtobool(buf, &yes) || !yes)
+		return -EINVAL;
+	on_each_cpu(drain_this_cpu, NULL, 1);
+	raw_spin_lock_irq(&supply.lock);
+	list_splice_init(&supply.depot, &all);
+	supply.depot_nr = 0;
+	raw_spin_unlock_irq(&supply.lock);
+	list_for_each_entry_safe(page, tmp, &all, lru)
+		__free_page(page);
+	return count;
+}
+static struct kobj_attribute debug_drain_attr = __ATTR_WO(debug_drain);
+
+static struct attribute *fixed_attrs[] = {
 	&abi_version_attr.attr,
-	&supply_attr.attr,
+	&stats_attr.attr,
+	&stats_per_cpu_attr.attr,
+	&residency_histogram_attr.attr,
+	&debug_drain_attr.attr,
 	NULL,
 };
 
-static const struct attribute_group policy_group = {
-	.attrs = policy_attrs,
-};
+static struct attribute **all_attrs;
+static struct attribute_group ds_group;
+
+static int ds_sysfs_init(void)
+{
+	unsigned int i, n = 0;
+
+	tunable_attrs = kcalloc(ds_nr_tunables, sizeof(*tunable_attrs), GFP_KERNEL);
+	all_attrs = kcalloc(ds_nr_tunables + ARRAY_SIZE(fixed_attrs),
+			    sizeof(*all_attrs), GFP_KERNEL);
+	if (!tunable_attrs || !all_attrs)
+		goto nomem;
+	for (i = 0; i < ds_nr_tunables; i++) {
+		struct ds_tunable_attr *ta = &tunable_attrs[i];
+
+		sysfs_attr_init(&ta->attr.attr);
+		ta->attr.attr.name = ds_tunable_descs[i].name;
+		ta->attr.attr.mode = 0644;
+		ta->attr.show = tunable_show;
+		ta->attr.store = tunable_store;
+		ta->desc = &ds_tunable_descs[i];
+		all_attrs[n++] = &ta->attr.attr;
+	}
+	for (i = 0; fixed_attrs[i]; i++)
+		all_attrs[n++] = fixed_attrs[i];
+	ds_group.attrs = all_attrs;
+	if (!sysfs_create_group(dynstack_kobj, &ds_group))
+		return 0;
+nomem:
+	kfree(all_attrs);
+	kfree(tunable_attrs);
+	return -ENOMEM;
+}
+
+static void ds_sysfs_exit(void)
+{
+	sysfs_remove_group(dynstack_kobj, &ds_group);
+	kfree(all_attrs);
+	kfree(tunable_attrs);
+}
+
+/* ---- load and unload ----------------------------------------------------- */
 
 static int __init dynstack_mod_init(void)
 {
+	const char *why;
 	int err;
 
+	ds_tunables_default(&tunables);
+	if (reserve_pages)
+		tunables.reserve_pages = reserve_pages;
+	if (ds_tunables_validate(&tunables, &why)) {
+		pr_err("reserve_pages=%u is invalid (%s; minimum %u)\n",
+		       reserve_pages, why, ds_reserve_min());
+		return -EINVAL;
+	}
+
+	err = ds_supply_init(&supply, &tunables, ds_kick);
+	if (err)
+		return err;
 	kthread_init_work(&refill_work, refill_fn);
 	init_irq_work(&refill_kick, refill_kick_fn);
 	INIT_DELAYED_WORK(&reclaim_work, reclaim_fn);
 	refill_worker = kthread_create_worker(0, "dynstack_refill");
-	if (IS_ERR(refill_worker))
-		return PTR_ERR(refill_worker);
+	if (IS_ERR(refill_worker)) {
+		err = PTR_ERR(refill_worker);
+		goto destroy_supply;
+	}
 
-	/* Fill the depot before anything can take from it. */
-	refill_fn(&refill_work);
-
-	err = sysfs_create_group(dynstack_kobj, &policy_group);
+	/* The reserve must be full before the first page can be taken. */
+	err = ds_supply_refill(&supply, GFP_KERNEL);
+	if (err) {
+		pr_err("cannot fill the reserve of %u pages\n", tunables.reserve_pages);
+		goto destroy_worker;
+	}
+	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/dynstack:dead",
+					NULL, ds_cpu_dead);
+	if (err < 0)
+		goto destroy_worker;
+	hp_state = err;
+	err = ds_sysfs_init();
 	if (err)
-		goto drain;
-	err = dynstack_register(&dynstack_policy_ops);
+		goto remove_hp;
+	err = dynstack_register(&ds_ops);
 	if (err)
-		goto remove;
-	/* Savings for tasks that already exist, without waiting for them. */
+		goto remove_sysfs;
+	/* Savings for the tasks that already exist, without waiting. */
 	queue_delayed_work(system_unbound_wq, &reclaim_work, 0);
-	pr_info("loaded: depot %lu pages, reserve %lu\n", depot_nr, reserve_pages());
+	pr_info("loaded: reserve %u pages, depot %lu pages\n",
+		tunables.reserve_pages, supply.depot_nr);
 	return 0;
 
-remove:
-	sysfs_remove_group(dynstack_kobj, &policy_group);
-drain:
-	drain_supply();
+remove_sysfs:
+	ds_sysfs_exit();
+remove_hp:
+	cpuhp_remove_state_nocalls(hp_state);
+destroy_worker:
 	kthread_destroy_worker(refill_worker);
+destroy_supply:
+	ds_supply_destroy(&supply);
 	return err;
 }
 
 static void __exit dynstack_mod_exit(void)
 {
+	ds_sysfs_exit();
+	/* No new pass can start: the interval is only read by the work. */
+	WRITE_ONCE(tunables.reclaim_interval_ms, 0);
 	cancel_delayed_work_sync(&reclaim_work);
-	/* Repopulates every stack; the hooks stop calling us. */
-	dynstack_unregister(&dynstack_policy_ops);
+	/* Repopulates every stack; after it no hook calls this module. */
+	dynstack_unregister(&ds_ops);
 	irq_work_sync(&refill_kick);
 	kthread_destroy_worker(refill_worker);
-	sysfs_remove_group(dynstack_kobj, &policy_group);
-	drain_supply();
+	cpuhp_remove_state_nocalls(hp_state);
+	ds_supply_destroy(&supply);
 	pr_info("unloaded\n");
 }
 

@@ -26,10 +26,13 @@ sleep "$SETTLE"
 after=$(kstack)
 echo "run: KernelStack $after kB with $tasks tasks, dynstack.ko loaded for ${SETTLE}s"
 dynstackctl status
+echo "run: /sys/kernel/mm/dynstack/core_stats:"
+sed 's/^/run:   /' /sys/kernel/mm/dynstack/core_stats
 
 kill $load
 wait $load
 rmmod dynstack || { echo "run: rmmod failed"; exit 1; }
 echo "run: KernelStack $(kstack) kB after the workload exited and dynstack.ko was removed"
-pct=$(awk -v b="$before" -v a="$after" 'BEGIN { printf "%.1f", b > 0 ? 100 * (b - a) / b : 0 }')
+pct=$(awk -v b="$before" -v a="$after" 'BEGIN { printf("%.1f", (b > 0) ? 100 * (b - a) / b : 0) }')
+echo "run: workload: $NR sleepload threads (futex wait, pipe read, epoll_wait, nanosleep, accept, FIFO read) plus the system's own; $(grep -c ^processor /proc/cpuinfo) CPUs"
 echo "dynstack: KernelStack $before kB -> $after kB ($pct% saved, $tasks threads)"

@@ -39,6 +39,12 @@ for ko in "$DYNSTACK_MODDIR"/*_test.ko; do
 	rmmod "$m" || echo "run-tests: rmmod $m failed"
 done
 
+# The stress test runs 60 s in the debug configuration, 20 s in the fast one.
+if [ "$DYNSTACK_CONFIG" = debug ]; then
+	export DYNSTACK_STRESS_SECONDS=${DYNSTACK_STRESS_SECONDS:-60}
+else
+	export DYNSTACK_STRESS_SECONDS=${DYNSTACK_STRESS_SECONDS:-20}
+fi
 for t in "$DYNSTACK_SELFTESTS"/*_test; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")

@@ -25,6 +25,17 @@
  * loadable module (struct dynstack_ops); without one every stack is fully
  * populated and both hooks are static branches that are off (I6).
  *
+ * Invariants (each is named again where the code relies on it):
+ *  I1: a running task has every page of its stack mapped.
+ *  I2: a page leaves a stack without a TLB flush only if its PTE was
+ *      exchanged away with Accessed=0 in the same atomic operation.
+ *  I3: a page whose PTE had Accessed=1 is reused for nothing until a global
+ *      TLB flush completed after its PTE was cleared; until then it stays
+ *      on its stack as pending, and a switch-in maps that same page again.
+ *  I4: pages handed to a stack are zero-filled.
+ *  I5: switch-in never sleeps and never enters the allocator's slow path.
+ *  I6: without a policy no stack has a missing page and the hooks are off.
+ *
  * The x86 facts this rests on (Intel SDM vol. 3A):
  *  - 4.10.2.3: a translation is cached in a TLB only if the Accessed flag
  *    of the PTE is 1, and the processor sets it (atomically, in memory)
@@ -306,7 +317,7 @@ unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
 				 pte_young(ptep_get(ds->ptes + i))))
 			continue;
 		if (clear_slot(ds, i)) {
-			/* A=0: never written, zero but for the canary. */
+			/* I2, I4: A=0: never written, zero but for the canary. */
 			if (i == 0)
 				slot0_clear_magic(ds->pages[i]);
 			out[n++] = ds->pages[i];
@@ -541,6 +552,20 @@ static int charge_stack(struct dynstack *ds)
 				      THREAD_SIZE_ORDER);
 }
 
+/* Under dynstack_fork_sem (read): may a new stack start partial? */
+static bool fork_partial(void)
+{
+	const struct dynstack_ops *ops;
+	bool partial;
+
+	if (!READ_ONCE(dynstack_partial_fork))
+		return false;
+	/* The policy stays registered while we hold dynstack_fork_sem. */
+	ops = rcu_access_pointer(dynstack_policy);
+	partial = ops && (!ops->fork_partial || ops->fork_partial());
+	return partial;
+}
+
 int dynstack_alloc_task_stack(struct task_struct *tsk, int node)
 {
 	struct dynstack *ds;
@@ -551,8 +576,7 @@ int dynstack_alloc_task_stack(struct task_struct *tsk, int node)
 	if (ds)
 		scrub_reused(ds);
 	else
-		ds = dynstack_create(node, READ_ONCE(dynstack_partial_fork) ?
-				     1 : DYNSTACK_PAGES);
+		ds = dynstack_create(node, fork_partial() ? 1 : DYNSTACK_PAGES);
 	percpu_up_read(&dynstack_fork_sem);
 	if (!ds)
 		return -ENOMEM;
@@ -689,6 +713,7 @@ void __dynstack_switch_in(struct task_struct *next)
 	 * been switched out again.
 	 */
 	raw_spin_lock(&ds->lock);
+	/* I1: every page is mapped before switch_to() runs on this stack. */
 	if (unlikely(ds->present != ALL_PAGES) && dynstack_populate(ds))
 		panic("dynstack: no page for the stack of %s/%d: supply and page allocator exhausted\n",
 		      next->comm, next->pid);
@@ -714,6 +739,7 @@ void __dynstack_switch_out(struct task_struct *prev)
 	 * code has no red zone).
 	 */
 	raw_spin_lock(&ds->lock);
+	/* I1 for prev holds trivially: it is not running any more. */
 	n = dynstack_detach(ds, prev->thread.sp, false, out);
 	raw_spin_unlock(&ds->lock);
 	if (n) {
@@ -858,7 +884,8 @@ static bool reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl
 	/*
 	 * Pairs with smp_store_release() in finish_task(): once on_cpu reads
 	 * 0, thread.sp is the one switch_to() saved. A switch-in that
-	 * starts after our read waits for ds->lock before switch_to().
+	 * starts after our read waits for ds->lock before switch_to() and
+	 * refills what we take (I1).
 	 */
 	if (!smp_load_acquire(&p->on_cpu) && READ_ONCE(p->__state) != TASK_DEAD) {
 		before = ds->pending;

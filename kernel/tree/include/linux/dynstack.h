@@ -90,6 +90,11 @@ struct dynstack {
  * @may_detach:	may the untouched pages of @prev be taken away now? Called
  *		at switch-out with IRQs off. Admission control and pinning go
  *		here. Idle tasks and dying tasks are never asked.
+ * @fork_partial: may a new stack start with only its top page (the rest
+ *		filled at its first switch-in)? Called at fork, may sleep.
+ *		NULL means yes. Saying no makes fork allocate the whole stack
+ *		with GFP_KERNEL, as without a policy, so that a short supply
+ *		never turns a fork storm into a debt.
  */
 struct dynstack_ops {
 	const char *name;
@@ -97,6 +102,7 @@ struct dynstack_ops {
 	unsigned int (*take_pages)(struct page **pages, unsigned int nr);
 	void (*give_pages)(struct page **pages, unsigned int nr);
 	bool (*may_detach)(struct task_struct *prev);
+	bool (*fork_partial)(void);
 };
 
 /**

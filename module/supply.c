@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dynstack.ko page supply: per-CPU magazines, a depot and an emergency
+ * reserve of zero-filled pages.
+ *
+ * ds_supply_take() and ds_supply_give() run in the context-switch hooks:
+ * IRQs off, rq->lock held. They never sleep and never allocate (I5); when a
+ * level crosses a watermark they call s->kick(), which must not take any
+ * lock that can be held across a wakeup (dynstack.ko raises an irq_work).
+ * Everything that allocates or frees pages is ds_supply_refill(), from a
+ * worker that may sleep.
+ *
+ * Order at switch-in: this CPU's magazine, the depot, the reserve. The
+ * reserve is only touched when the rest is empty, and while it is not full
+ * ds_supply_admit() refuses to create new debt (admission control).
+ */
+#include <linux/mm.h>
+#include <linux/gfp.h>
+#include <linux/slab.h>
+#include <linux/sched.h>
+
+#include "dynstack_mod.h"
+
+int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
+		   void (*kick)(struct ds_supply *s))
+{
+	memset(s, 0, sizeof(*s));
+	raw_spin_lock_init(&s->lock);
+	INIT_LIST_HEAD(&s->depot);
+	INIT_LIST_HEAD(&s->reserve);
+	s->t = t;
+	s->kick = kick;
+	s->mags = alloc_percpu(struct ds_magazine);
+	s->stats = alloc_percpu(struct ds_cpu_stats);
+	if (!s->mags || !s->stats) {
+		free_percpu(s->mags);
+		free_percpu(s->stats);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ds_supply_destroy(struct ds_supply *s)
+{
+	ds_supply_drain_caches(s);
+	free_percpu(s->mags);
+	free_percpu(s->stats);
+}
+
+static struct page *pop(struct list_head *list, unsigned long *nr)
+{
+	struct page *page = list_first_entry(list, struct page, lru);
+
+	list_del(&page->lru);
+	(*nr)--;
+	return page;
+}
+
+static void push(struct list_head *list, unsigned long *nr, struct page *page)
+{
+	list_add(&page->lru, list);
+	(*nr)++;
+}
+
+/* Called with s->lock held: does any level want the worker? */
+static bool wants_work(struct ds_supply *s)
+{
+	const struct ds_tunables *t = s->t;
+
+	return s->reserve_nr < READ_ONCE(t->reserve_pages) ||
+	       s->depot_nr < READ_ONCE(t->depot_low) ||
+	       s->depot_nr > READ_ONCE(t->depot_high);
+}
+
+/**
+ * ds_supply_take - up to @nr zero-filled pages for a switch-in
+ * @s: the supply
+ * @pages: receives the pages
+ * @nr: how many are wanted
+ *
+ * IRQs off. Return: how many pages were put in @pages.
+ */
+unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
+			    unsigned int nr)
+{
+	struct ds_magazine *mag = this_cpu_ptr(s->mags);
+	struct ds_cpu_stats *st = this_cpu_ptr(s->stats);
+	unsigned int n = 0, want, d = 0, r = 0;
+	bool kick;
+
+	lockdep_assert_irqs_disabled();
+	while (n < nr && mag->nr)
+		pages[n++] = mag->pages[--mag->nr];
+	st->take_magazine += n;
+	if (n == nr)
+		return n;
+
+	raw_spin_lock(&s->lock);
+	while (n < nr && s->depot_nr) {
+		pages[n++] = pop(&s->depot, &s->depot_nr);
+		d++;
+	}
+	while (n < nr && s->reserve_nr) {
+		pages[n++] = pop(&s->reserve, &s->reserve_nr);
+		r++;
+	}
+	/* Restock the magazine to half, in the same lock hold. */
+	want = min_t(unsigned int, READ_ONCE(s->t->magazine_size), DS_MAG_MAX) / 2;
+	while (mag->nr < want && s->depot_nr)
+		mag->pages[mag->nr++] = pop(&s->depot, &s->depot_nr);
+	kick = wants_work(s);
+	raw_spin_unlock(&s->lock);
+
+	st->take_depot += d;
+	st->take_reserve += r;
+	st->take_short += nr - n;
+	if (kick) {
+		st->kicks++;
+		s->kick(s);
+	}
+	return n;
+}
+
+/**
+ * ds_supply_give - take back @nr zero-filled pages; IRQs off
+ * @s: the supply
+ * @pages: the pages
+ * @nr: how many
+ */
+void ds_supply_give(struct ds_supply *s, struct page **pages, unsigned int nr)
+{
+	struct ds_magazine *mag = this_cpu_ptr(s->mags);
+	struct ds_cpu_stats *st = this_cpu_ptr(s->stats);
+	unsigned int size = min_t(unsigned int, READ_ONCE(s->t->magazine_size),
+				  DS_MAG_MAX);
+	bool kick;
+
+	lockdep_assert_irqs_disabled();
+	while (nr && mag->nr < size) {
+		mag->pages[mag->nr++] = pages[--nr];
+		st->give_magazine++;
+	}
+	if (!nr)
+		return;
+
+	st->give_depot += nr;
+	raw_spin_lock(&s->lock);
+	/* Refill the reserve first: it gates admission. */
+	while (nr && s->reserve_nr < READ_ONCE(s->t->reserve_pages))
+		push(&s->reserve, &s->reserve_nr, pages[--nr]);
+	while (nr)
+		push(&s->depot, &s->depot_nr, pages[--nr]);
+	kick = s->depot_nr > READ_ONCE(s->t->depot_high);
+	raw_spin_unlock(&s->lock);
+	if (kick) {
+		st->kicks++;
+		s->kick(s);
+	}
+}
+
+/*
+ * Admission control: may a switch-out create debt (missing pages that a
+ * later switch-in must fill from the supply)? Only while detaching is on
+ * and the reserve, the last tier, is full.
+ */
+bool ds_supply_admit(struct ds_supply *s)
+{
+	/* A threshold read without the lock: a stale value only delays. */
+	return READ_ONCE(s->t->detach) &&
+	       data_race(s->reserve_nr) >= READ_ONCE(s->t->reserve_pages);
+}
+
+/**
+ * ds_supply_refill - bring the reserve and the depot to their targets
+ * @s: the supply
+ * @gfp: allocation flags; GFP_KERNEL from the worker
+ *
+ * Fills the reserve to reserve_pages, the depot to halfway between its
+ * watermarks if it is below depot_low, and gives pages above depot_high
+ * (and above reserve_pages in the reserve) back to the page allocator.
+ * May sleep when @gfp allows. Return: 0, or -ENOMEM if an allocation
+ * failed (the levels are then short; the next kick tries again).
+ */
+int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
+{
+	const struct ds_tunables *t = s->t;
+	bool filling = false;
+	LIST_HEAD(surplus);
+	struct page *page, *tmp;
+	int ret = 0;
+
+	for (;;) {
+		unsigned long target;
+		bool more;
+
+		raw_spin_lock_irq(&s->lock);
+		target = (READ_ONCE(t->depot_low) + READ_ONCE(t->depot_high)) / 2;
+		/* Once below depot_low, fill up to the target, not to low. */
+		filling |= s->depot_nr < READ_ONCE(t->depot_low);
+		more = s->reserve_nr < READ_ONCE(t->reserve_pages) ||
+		       (filling && s->depot_nr < target);
+		raw_spin_unlock_irq(&s->lock);
+		if (!more)
+			break;
+
+		page = alloc_page(gfp | __GFP_ZERO | __GFP_NOWARN);
+		raw_spin_lock_irq(&s->lock);
+		if (!page) {
+			s->refill_failed++;
+			raw_spin_unlock_irq(&s->lock);
+			ret = -ENOMEM;
+			break;
+		}
+		s->refilled++;
+		/* The reserve first: it gates admission. */
+		if (s->reserve_nr < READ_ONCE(t->reserve_pages))
+			push(&s->reserve, &s->reserve_nr, page);
+		else
+			push(&s->depot, &s->depot_nr, page);
+		raw_spin_unlock_irq(&s->lock);
+		cond_resched();
+	}
+
+	raw_spin_lock_irq(&s->lock);
+	while (s->reserve_nr > READ_ONCE(t->reserve_pages))
+		push(&s->depot, &s->depot_nr, pop(&s->reserve, &s->reserve_nr));
+	while (s->depot_nr > READ_ONCE(t->depot_high)) {
+		list_add(&pop(&s->depot, &s->depot_nr)->lru, &surplus);
+		s->trimmed++;
+	}
+	raw_spin_unlock_irq(&s->lock);
+	list_for_each_entry_safe(page, tmp, &surplus, lru)
+		__free_page(page);
+	return ret;
+}
+
+/*
+ * Free every page the supply holds. Only when no hook can run any more:
+ * after dynstack_unregister(), or on a supply the hooks never saw.
+ */
+void ds_supply_drain_caches(struct ds_supply *s)
+{
+	struct page *page, *tmp;
+	LIST_HEAD(all);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ds_magazine *mag = per_cpu_ptr(s->mags, cpu);
+
+		while (mag->nr)
+			__free_page(mag->pages[--mag->nr]);
+	}
+	raw_spin_lock_irq(&s->lock);
+	list_splice_init(&s->depot, &all);
+	list_splice_init(&s->reserve, &all);
+	s->depot_nr = 0;
+	s->reserve_nr = 0;
+	raw_spin_unlock_irq(&s->lock);
+	list_for_each_entry_safe(page, tmp, &all, lru)
+		__free_page(page);
+}
+
+/*
+ * A CPU went away: its magazine goes to the depot. Runs after the CPU is
+ * dead, so it can no longer touch its magazine.
+ */
+void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu)
+{
+	struct ds_magazine *mag = per_cpu_ptr(s->mags, cpu);
+
+	raw_spin_lock_irq(&s->lock);
+	while (mag->nr)
+		push(&s->depot, &s->depot_nr, mag->pages[--mag->nr]);
+	raw_spin_unlock_irq(&s->lock);
+}
+
+void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l)
+{
+	int cpu;
+
+	l->magazines = 0;
+	/* Statistics: racy snapshots of other CPUs' magazines are fine. */
+	for_each_possible_cpu(cpu)
+		l->magazines += data_race(per_cpu_ptr(s->mags, cpu)->nr);
+	raw_spin_lock_irq(&s->lock);
+	l->depot = s->depot_nr;
+	l->reserve = s->reserve_nr;
+	raw_spin_unlock_irq(&s->lock);
+}
+
+/* The statistics of @cpu, or their sum over all CPUs if @cpu < 0. */
+void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum)
+{
+	int c;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(c) {
+		struct ds_cpu_stats *st = per_cpu_ptr(s->stats, c);
+
+		if (cpu >= 0 && c != cpu)
+			continue;
+		/* Counters owned by other CPUs: a torn read is not possible
+		 * for u64 on x86-64, a stale one is fine.
+		 */
+		sum->take_magazine += data_race(st->take_magazine);
+		sum->take_depot += data_race(st->take_depot);
+		sum->take_reserve += data_race(st->take_reserve);
+		sum->take_short += data_race(st->take_short);
+		sum->give_magazine += data_race(st->give_magazine);
+		sum->give_depot += data_race(st->give_depot);
+		sum->kicks += data_race(st->kicks);
+		sum->refused += data_race(st->refused);
+	}
+}

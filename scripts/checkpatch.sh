@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# checkpatch.sh SRC: run the kernel's checkpatch.pl on the patch series and
+# on dynstack's own kernel-style C files. Fails on any error or warning.
+set -uo pipefail
+src=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+cp="$src/scripts/checkpatch.pl"
+bad=0
+for p in "$top"/kernel/patches/*.patch; do
+	out=$(perl "$cp" --no-tree -q --terse "$p") || bad=1
+	echo "${out:-$(basename "$p"): ok}" | grep -v '^total: 0 errors, 0 warnings' || true
+done
+for f in $(cd "$top" && git ls-files 'kernel/tree/*.[ch]' 'module/*.[ch]' 'uapi/*.h'); do
+	out=$(perl "$cp" --no-tree -q --terse -f "$top/$f" | grep -v '^total: 0 errors, 0 warnings')
+	[ -z "$out" ] || { echo "$f: $out"; bad=1; }
+done
+[ $bad = 0 ] && echo "checkpatch: clean"
+exit $bad
