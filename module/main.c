@@ -131,8 +131,14 @@ static void reclaim_fn(struct work_struct *work)
 	};
 	unsigned int ms;
 
-	if (READ_ONCE(tunables.detach) && ds_supply_admit(&supply) &&
-	    !dynstack_reclaim(&ctl)) {
+	/*
+	 * Below the reserve nothing is taken, and nothing flows back from
+	 * switch-outs either: make sure the worker keeps trying to refill,
+	 * or admission would stay closed for good once allocations recover.
+	 */
+	if (!ds_supply_admit(&supply)) {
+		kthread_queue_work(refill_worker, &refill_work);
+	} else if (!dynstack_reclaim(&ctl)) {
 		rstats.passes++;
 		rstats.scanned += ctl.scanned;
 		rstats.detached += ctl.detached;
@@ -347,6 +353,7 @@ static ssize_t debug_drain_store(struct kobject *kobj,
 	raw_spin_unlock_irq(&supply.lock);
 	list_for_each_entry_safe(page, tmp, &all, lru)
 		__free_page(page);
+	kthread_queue_work(refill_worker, &refill_work);
 	return count;
 }
 static struct kobj_attribute debug_drain_attr = __ATTR_WO(debug_drain);

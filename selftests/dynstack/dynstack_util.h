@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 /* A field of /proc/meminfo in kB, or -1. */
 static inline long meminfo_kb(const char *field)

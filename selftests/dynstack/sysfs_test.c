@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/mm/dynstack/: every tunable reads back what was written,
+ * every bad value is refused with EINVAL and changes nothing, a caller
+ * without CAP_SYS_ADMIN gets EPERM and changes nothing, and the values do
+ * what they say (magazine_size bounds the magazines, detach=0 stops
+ * detaching).
+ */
+#include <sys/capability.h>
+#include "dynstack_util.h"
+#include "kselftest_harness.h"
+
+#define DIR "/sys/kernel/mm/dynstack/"
+
+static const char *const tunables[] = {
+	"detach", "magazine_size", "depot_low", "depot_high", "reserve_pages",
+	"reclaim_interval_ms", "reclaim_touched", "pin_kthreads",
+};
+
+static long read_val(const char *name)
+{
+	char path[128], buf[64] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), DIR "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 0) : -1;
+}
+
+/* 0 on success, else the errno of the write. */
+static int write_val(const char *name, const char *val)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), DIR "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* A "name value" line of a multi-line statistics file. */
+static long stat_val(const char *file, const char *key)
+{
+	char path[128], line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DIR "%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtol(line + n + 1, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+static int drop_sys_admin(void)
+{
+	cap_t caps = cap_get_proc();
+	cap_value_t v = CAP_SYS_ADMIN;
+	int ret;
+
+	if (!caps)
+		return -1;
+	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) ||
+	      cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR) ||
+	      cap_set_proc(caps);
+	cap_free(caps);
+	return ret ? -1 : 0;
+}
+
+FIXTURE(dynstack) {
+	bool loaded;
+};
+
+FIXTURE_SETUP(dynstack)
+{
+	self->loaded = false;
+	if (access("/sys/module/dynstack", F_OK)) {
+		if (!getenv("DYNSTACK_KO"))
+			SKIP(return, "DYNSTACK_KO not set");
+		ASSERT_EQ(load_module(), 0) TH_LOG("finit_module: %s", strerror(errno));
+		self->loaded = true;
+	}
+}
+
+FIXTURE_TEARDOWN(dynstack)
+{
+	if (self->loaded)
+		EXPECT_EQ(unload_module(), 0);
+}
+
+TEST_F(dynstack, every_tunable_round_trips)
+{
+	for (size_t i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++) {
+		long v = read_val(tunables[i]);
+		char buf[32];
+
+		ASSERT_GE(v, 0) TH_LOG("%s unreadable", tunables[i]);
+		snprintf(buf, sizeof(buf), "%ld\n", v);
+		EXPECT_EQ(write_val(tunables[i], buf), 0) TH_LOG("%s=%ld", tunables[i], v);
+		EXPECT_EQ(read_val(tunables[i]), v);
+	}
+	ASSERT_EQ(write_val("magazine_size", "17"), 0);
+	EXPECT_EQ(read_val("magazine_size"), 17);
+	ASSERT_EQ(write_val("magazine_size", "64"), 0);
+}
+
+TEST_F(dynstack, bad_values_change_nothing)
+{
+	static const struct { const char *name, *val; } bad[] = {
+		{ "detach", "2" }, { "detach", "-1" }, { "detach", "yes" },
+		{ "magazine_size", "0" }, { "magazine_size", "257" },
+		{ "magazine_size", "12abc" }, { "magazine_size", "\n" },
+		{ "magazine_size", "99999999999999999999" },
+		{ "depot_low", "4194304" }, { "depot_high", "0" },
+		{ "reserve_pages", "0" }, { "reclaim_interval_ms", "5" },
+		{ "reclaim_interval_ms", "3600001" }, { "pin_kthreads", "7" },
+		{ "reclaim_touched", " " },
+	};
+	long before[8];
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		before[i] = read_val(tunables[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(write_val(bad[i].name, bad[i].val), EINVAL)
+			TH_LOG("%s=\"%s\" was accepted", bad[i].name, bad[i].val);
+	/* A value in range that breaks a relation between two tunables. */
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", read_val("depot_high"));
+	EXPECT_EQ(write_val("depot_low", buf), EINVAL);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(read_val(tunables[i]), before[i]) TH_LOG("%s changed", tunables[i]);
+	/* Statistics are read-only. */
+	EXPECT_NE(write_val("stats", "0"), 0);
+}
+
+TEST_F(dynstack, unprivileged_gets_eperm)
+{
+	long before = read_val("magazine_size");
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (drop_sys_admin())
+			_exit(10);
+		if (read_val("magazine_size") != before)
+			_exit(11);
+		if (write_val("magazine_size", "8") != EPERM)
+			_exit(12);
+		if (write_val("debug_drain", "1") != EPERM)
+			_exit(13);
+		if (stat_val("stats", "stacks") <= 0)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("child step %d failed", WEXITSTATUS(status));
+	EXPECT_EQ(read_val("magazine_size"), before);
+}
+
+/* The value does what it says: no magazine holds more than magazine_size. */
+TEST_F(dynstack, magazine_size_bounds_magazines)
+{
+	struct sleepers s;
+	char line[256];
+	int bad = 0;
+	FILE *f;
+
+	ASSERT_EQ(write_val("magazine_size", "2"), 0);
+	/* Churn: threads come and go, pages flow through the magazines. */
+	for (int round = 0; round < 5; round++) {
+		ASSERT_EQ(sleepers_start(&s, 64), 64);
+		usleep(20000);
+		sleepers_stop(&s);
+	}
+	f = fopen(DIR "stats_per_cpu", "r");
+	ASSERT_NE(f, NULL);
+	ASSERT_NE(fgets(line, sizeof(line), f), NULL);	/* header */
+	while (fgets(line, sizeof(line), f)) {
+		int cpu;
+		unsigned int mag;
+
+		if (sscanf(line, "%d %u", &cpu, &mag) == 2 && mag > 2)
+			bad++;
+	}
+	fclose(f);
+	EXPECT_EQ(bad, 0);
+	EXPECT_GT(stat_val("stats", "give_depot"), 0);
+	ASSERT_EQ(write_val("magazine_size", "64"), 0);
+}
+
+TEST_F(dynstack, detach_off_stops_detaching)
+{
+	struct sleepers s;
+	long before, after;
+
+	ASSERT_EQ(write_val("detach", "0"), 0);
+	usleep(100000);
+	before = stat_val("stats", "detached");
+	ASSERT_EQ(sleepers_start(&s, 64), 64);
+	usleep(200000);
+	sleepers_stop(&s);
+	after = stat_val("stats", "detached");
+	EXPECT_EQ(after, before);
+	EXPECT_GT(stat_val("stats", "refused"), 0);
+
+	ASSERT_EQ(write_val("detach", "1"), 0);
+	ASSERT_EQ(sleepers_start(&s, 64), 64);
+	usleep(200000);
+	sleepers_stop(&s);
+	EXPECT_GT(stat_val("stats", "detached"), after);
+}
+
+TEST_HARNESS_MAIN
