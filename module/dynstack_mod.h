@@ -105,4 +105,18 @@ struct ds_supply_levels {
 void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l);
 void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum);
 
+/* main.c: the module's one policy instance, for the ioctl interface. */
+struct ds_reclaim_stats {
+	u64 passes, scanned, detached, harvested, released, flushes;
+};
+
+extern struct ds_supply ds_main_supply;
+void ds_get_tunables(struct ds_tunables *t);
+void ds_get_reclaim_stats(struct ds_reclaim_stats *r);
+int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl);
+
+/* ioctl.c: /dev/dynstack */
+int ds_ioctl_init(void);
+void ds_ioctl_exit(void);
+
 #endif /* _DYNSTACK_MOD_H */

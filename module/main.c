@@ -3,7 +3,7 @@
  * dynstack.ko: the loadable policy of dynamic kernel stacks.
  *
  * The core (kernel/dynstack.c) maps and unmaps stack pages at context
- * switch; this module decides where the pages come from (supply.c) and
+ * switch; this module decides where the pages come from (ds_main_supply.c) and
  * when pages are taken away:
  *
  *  - switch-out: untouched pages of a task that is not pinned go back to
@@ -41,7 +41,7 @@
 static struct ds_tunables tunables;
 /* Serialises tunable writes and the actions they trigger. */
 static DEFINE_MUTEX(tunables_mutex);
-static struct ds_supply supply;
+struct ds_supply ds_main_supply;
 
 static struct kthread_worker *refill_worker;
 static struct kthread_work refill_work;
@@ -49,10 +49,9 @@ static struct irq_work refill_kick;
 static struct delayed_work reclaim_work;
 static int hp_state;
 
-/* Reclaim pass results, written by the (single) reclaim work. */
-static struct {
-	u64 passes, scanned, detached, harvested, released, flushes;
-} rstats;
+/* Reclaim pass results, under reclaim_mutex. */
+static struct ds_reclaim_stats rstats;
+static DEFINE_MUTEX(reclaim_mutex);
 
 static unsigned int reserve_pages;
 module_param(reserve_pages, uint, 0444);
@@ -67,12 +66,12 @@ static bool pinned(struct task_struct *p)
 
 static unsigned int ds_take(struct page **pages, unsigned int nr)
 {
-	return ds_supply_take(&supply, pages, nr);
+	return ds_supply_take(&ds_main_supply, pages, nr);
 }
 
 static void ds_give(struct page **pages, unsigned int nr)
 {
-	ds_supply_give(&supply, pages, nr);
+	ds_supply_give(&ds_main_supply, pages, nr);
 }
 
 /* Switch-out, IRQs off. */
@@ -80,8 +79,8 @@ static bool ds_may_detach(struct task_struct *prev)
 {
 	if (pinned(prev))
 		return false;
-	if (!ds_supply_admit(&supply)) {
-		this_cpu_inc(supply.stats->refused);
+	if (!ds_supply_admit(&ds_main_supply)) {
+		this_cpu_inc(ds_main_supply.stats->refused);
 		return false;
 	}
 	return true;
@@ -90,7 +89,7 @@ static bool ds_may_detach(struct task_struct *prev)
 /* Fork, may sleep. */
 static bool ds_fork_partial(void)
 {
-	return ds_supply_admit(&supply);
+	return ds_supply_admit(&ds_main_supply);
 }
 
 static const struct dynstack_ops ds_ops = {
@@ -115,7 +114,7 @@ static void refill_kick_fn(struct irq_work *work)
 
 static void refill_fn(struct kthread_work *work)
 {
-	ds_supply_refill(&supply, GFP_KERNEL);
+	ds_supply_refill(&ds_main_supply, GFP_KERNEL);
 }
 
 static bool reclaim_filter(struct task_struct *p, void *data)
@@ -123,11 +122,44 @@ static bool reclaim_filter(struct task_struct *p, void *data)
 	return !pinned(p);
 }
 
+/* One reclaim pass with @ctl, accounted in the statistics. */
+int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl)
+{
+	int err;
+
+	ctl->filter = reclaim_filter;
+	mutex_lock(&reclaim_mutex);
+	err = dynstack_reclaim(ctl);
+	if (!err) {
+		rstats.passes++;
+		rstats.scanned += ctl->scanned;
+		rstats.detached += ctl->detached;
+		rstats.harvested += ctl->harvested;
+		rstats.released += ctl->released;
+		rstats.flushes += ctl->flushes;
+	}
+	mutex_unlock(&reclaim_mutex);
+	return err;
+}
+
+void ds_get_reclaim_stats(struct ds_reclaim_stats *r)
+{
+	mutex_lock(&reclaim_mutex);
+	*r = rstats;
+	mutex_unlock(&reclaim_mutex);
+}
+
+void ds_get_tunables(struct ds_tunables *t)
+{
+	mutex_lock(&tunables_mutex);
+	*t = tunables;
+	mutex_unlock(&tunables_mutex);
+}
+
 static void reclaim_fn(struct work_struct *work)
 {
 	struct dynstack_reclaim_ctl ctl = {
 		.touched = READ_ONCE(tunables.reclaim_touched),
-		.filter = reclaim_filter,
 	};
 	unsigned int ms;
 
@@ -136,16 +168,10 @@ static void reclaim_fn(struct work_struct *work)
 	 * switch-outs either: make sure the worker keeps trying to refill,
 	 * or admission would stay closed for good once allocations recover.
 	 */
-	if (!ds_supply_admit(&supply)) {
+	if (!ds_supply_admit(&ds_main_supply))
 		kthread_queue_work(refill_worker, &refill_work);
-	} else if (!dynstack_reclaim(&ctl)) {
-		rstats.passes++;
-		rstats.scanned += ctl.scanned;
-		rstats.detached += ctl.detached;
-		rstats.harvested += ctl.harvested;
-		rstats.released += ctl.released;
-		rstats.flushes += ctl.flushes;
-	}
+	else
+		ds_reclaim_now(&ctl);
 	ms = READ_ONCE(tunables.reclaim_interval_ms);
 	if (ms)
 		queue_delayed_work(system_unbound_wq, &reclaim_work,
@@ -154,7 +180,7 @@ static void reclaim_fn(struct work_struct *work)
 
 static int ds_cpu_dead(unsigned int cpu)
 {
-	ds_supply_cpu_dead(&supply, cpu);
+	ds_supply_cpu_dead(&ds_main_supply, cpu);
 	return 0;
 }
 
@@ -248,14 +274,16 @@ static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
 static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	struct dynstack_stats core;
+	struct dynstack_core_stats core;
+	struct ds_reclaim_stats rs;
 	struct ds_supply_levels lv;
 	struct ds_cpu_stats st;
 	int len;
 
+	ds_get_reclaim_stats(&rs);
 	dynstack_get_stats(&core);
-	ds_supply_levels(&supply, &lv);
-	ds_supply_stats(&supply, -1, &st);
+	ds_supply_levels(&ds_main_supply, &lv);
+	ds_supply_stats(&ds_main_supply, -1, &st);
 	len = sysfs_emit(buf,
 			 "stacks %lu\npartial_stacks %lu\nresident_pages %lu\n"
 			 "populated %lu\nreinstalled %lu\ndetached %lu\n"
@@ -272,17 +300,15 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     st.take_magazine, st.take_depot, st.take_reserve,
 			     st.take_short, st.give_magazine, st.give_depot,
 			     st.kicks, st.refused);
-	/* Written by the worker and the reclaim work; a stale read is fine. */
+	/* Written by the refill worker under ds_main_supply.lock; a stale read is fine. */
 	len += sysfs_emit_at(buf, len,
 			     "refilled %llu\nrefill_failed %llu\ntrimmed %llu\n"
 			     "reclaim_passes %llu\nreclaim_scanned %llu\n"
 			     "reclaim_detached %llu\nreclaim_harvested %llu\n"
 			     "reclaim_released %llu\nreclaim_flushes %llu\n",
-			     data_race(supply.refilled), data_race(supply.refill_failed),
-			     data_race(supply.trimmed), data_race(rstats.passes),
-			     data_race(rstats.scanned), data_race(rstats.detached),
-			     data_race(rstats.harvested), data_race(rstats.released),
-			     data_race(rstats.flushes));
+			     data_race(ds_main_supply.refilled), data_race(ds_main_supply.refill_failed),
+			     data_race(ds_main_supply.trimmed), rs.passes, rs.scanned,
+			     rs.detached, rs.harvested, rs.released, rs.flushes);
 	return len;
 }
 static struct kobj_attribute stats_attr = __ATTR_RO(stats);
@@ -296,9 +322,9 @@ static ssize_t stats_per_cpu_show(struct kobject *kobj,
 	for_each_possible_cpu(cpu) {
 		struct ds_cpu_stats st;
 
-		ds_supply_stats(&supply, cpu, &st);
+		ds_supply_stats(&ds_main_supply, cpu, &st);
 		len += sysfs_emit_at(buf, len, "%d %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
-				     cpu, data_race(per_cpu_ptr(supply.mags, cpu)->nr),
+				     cpu, data_race(per_cpu_ptr(ds_main_supply.mags, cpu)->nr),
 				     st.take_magazine, st.take_depot, st.take_reserve,
 				     st.take_short, st.give_magazine, st.give_depot,
 				     st.kicks, st.refused);
@@ -324,14 +350,14 @@ static struct kobj_attribute residency_histogram_attr =
 /* Fault-injection knob: empty every magazine and the depot (not the reserve). */
 static void drain_this_cpu(void *unused)
 {
-	struct ds_magazine *mag = this_cpu_ptr(supply.mags);
+	struct ds_magazine *mag = this_cpu_ptr(ds_main_supply.mags);
 
-	raw_spin_lock(&supply.lock);
+	raw_spin_lock(&ds_main_supply.lock);
 	while (mag->nr) {
-		list_add(&mag->pages[--mag->nr]->lru, &supply.depot);
-		supply.depot_nr++;
+		list_add(&mag->pages[--mag->nr]->lru, &ds_main_supply.depot);
+		ds_main_supply.depot_nr++;
 	}
-	raw_spin_unlock(&supply.lock);
+	raw_spin_unlock(&ds_main_supply.lock);
 }
 
 static ssize_t debug_drain_store(struct kobject *kobj,
@@ -347,10 +373,10 @@ static ssize_t debug_drain_store(struct kobject *kobj,
 	if (kstrtobool(buf, &yes) || !yes)
 		return -EINVAL;
 	on_each_cpu(drain_this_cpu, NULL, 1);
-	raw_spin_lock_irq(&supply.lock);
-	list_splice_init(&supply.depot, &all);
-	supply.depot_nr = 0;
-	raw_spin_unlock_irq(&supply.lock);
+	raw_spin_lock_irq(&ds_main_supply.lock);
+	list_splice_init(&ds_main_supply.depot, &all);
+	ds_main_supply.depot_nr = 0;
+	raw_spin_unlock_irq(&ds_main_supply.lock);
 	list_for_each_entry_safe(page, tmp, &all, lru)
 		__free_page(page);
 	kthread_queue_work(refill_worker, &refill_work);
@@ -424,7 +450,7 @@ static int __init dynstack_mod_init(void)
 		return -EINVAL;
 	}
 
-	err = ds_supply_init(&supply, &tunables, ds_kick);
+	err = ds_supply_init(&ds_main_supply, &tunables, ds_kick);
 	if (err)
 		return err;
 	kthread_init_work(&refill_work, refill_fn);
@@ -437,7 +463,7 @@ static int __init dynstack_mod_init(void)
 	}
 
 	/* The reserve must be full before the first page can be taken. */
-	err = ds_supply_refill(&supply, GFP_KERNEL);
+	err = ds_supply_refill(&ds_main_supply, GFP_KERNEL);
 	if (err) {
 		pr_err("cannot fill the reserve of %u pages\n", tunables.reserve_pages);
 		goto destroy_worker;
@@ -453,12 +479,17 @@ static int __init dynstack_mod_init(void)
 	err = dynstack_register(&ds_ops);
 	if (err)
 		goto remove_sysfs;
+	err = ds_ioctl_init();
+	if (err)
+		goto unregister;
 	/* Savings for the tasks that already exist, without waiting. */
 	queue_delayed_work(system_unbound_wq, &reclaim_work, 0);
 	pr_info("loaded: reserve %u pages, depot %lu pages\n",
-		tunables.reserve_pages, supply.depot_nr);
+		tunables.reserve_pages, ds_main_supply.depot_nr);
 	return 0;
 
+unregister:
+	dynstack_unregister(&ds_ops);
 remove_sysfs:
 	ds_sysfs_exit();
 remove_hp:
@@ -466,12 +497,13 @@ remove_hp:
 destroy_worker:
 	kthread_destroy_worker(refill_worker);
 destroy_supply:
-	ds_supply_destroy(&supply);
+	ds_supply_destroy(&ds_main_supply);
 	return err;
 }
 
 static void __exit dynstack_mod_exit(void)
 {
+	ds_ioctl_exit();
 	ds_sysfs_exit();
 	/* No new pass can start: the interval is only read by the work. */
 	WRITE_ONCE(tunables.reclaim_interval_ms, 0);
@@ -481,7 +513,7 @@ static void __exit dynstack_mod_exit(void)
 	irq_work_sync(&refill_kick);
 	kthread_destroy_worker(refill_worker);
 	cpuhp_remove_state_nocalls(hp_state);
-	ds_supply_destroy(&supply);
+	ds_supply_destroy(&ds_main_supply);
 	pr_info("unloaded\n");
 }
 

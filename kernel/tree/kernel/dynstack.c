@@ -54,6 +54,7 @@
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/sched/signal.h>
+#include <linux/ptrace.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/memcontrol.h>
@@ -992,7 +993,7 @@ static unsigned long sum_event(enum vm_event_item item)
 	return sum;
 }
 
-void dynstack_get_stats(struct dynstack_stats *st)
+void dynstack_get_stats(struct dynstack_core_stats *st)
 {
 	struct dynstack *ds;
 	long resident = 0;
@@ -1019,26 +1020,56 @@ void dynstack_get_stats(struct dynstack_stats *st)
 }
 EXPORT_SYMBOL_GPL(dynstack_get_stats);
 
-int dynstack_task_info(struct task_struct *tsk, unsigned int *resident,
+/**
+ * dynstack_task_info - residency of the stack of the task with id @vpid
+ * @vpid: a thread id in the caller's pid namespace
+ * @resident: pages the stack holds now
+ * @last_used: pages in use at its last switch-out
+ * @max_used: high-water mark of @last_used
+ *
+ * The caller must be allowed to read the task as /proc/PID/stack requires
+ * (PTRACE_MODE_READ_REALCREDS).
+ *
+ * Return: 0, -ESRCH (no such task or it is exiting), -EPERM, or -ENODATA
+ * (a stack dynstack does not manage, like the boot CPU's idle task).
+ */
+int dynstack_task_info(pid_t vpid, unsigned int *resident,
 		       unsigned int *last_used, unsigned int *max_used)
 {
+	struct task_struct *tsk;
 	struct dynstack *ds;
 	unsigned long flags;
+	int err = 0;
 
-	if (!try_get_task_stack(tsk))
+	rcu_read_lock();
+	tsk = find_task_by_vpid(vpid);
+	if (tsk)
+		get_task_struct(tsk);
+	rcu_read_unlock();
+	if (!tsk)
 		return -ESRCH;
-	ds = tsk->dynstack;
-	if (!ds) {
-		put_task_stack(tsk);
-		return -ENODATA;
+	if (!ptrace_may_access(tsk, PTRACE_MODE_READ_REALCREDS)) {
+		err = -EPERM;
+		goto put_task;
 	}
-	raw_spin_lock_irqsave(&ds->lock, flags);
-	*resident = ds->nr_resident;
-	*last_used = ds->last_used;
-	*max_used = ds->max_used;
-	raw_spin_unlock_irqrestore(&ds->lock, flags);
+	if (!try_get_task_stack(tsk)) {
+		err = -ESRCH;
+		goto put_task;
+	}
+	ds = tsk->dynstack;
+	if (ds) {
+		raw_spin_lock_irqsave(&ds->lock, flags);
+		*resident = ds->nr_resident;
+		*last_used = ds->last_used;
+		*max_used = ds->max_used;
+		raw_spin_unlock_irqrestore(&ds->lock, flags);
+	} else {
+		err = -ENODATA;
+	}
 	put_task_stack(tsk);
-	return 0;
+put_task:
+	put_task_struct(tsk);
+	return err;
 }
 EXPORT_SYMBOL_GPL(dynstack_task_info);
 
@@ -1078,7 +1109,7 @@ void dynstack_visit_stacks(dynstack_visit_t fn, void *data)
 static ssize_t core_stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	struct dynstack_stats st;
+	struct dynstack_core_stats st;
 
 	dynstack_get_stats(&st);
 	return sysfs_emit(buf,

@@ -359,7 +359,7 @@ static bool check_full(struct dynstack *ds, void *data)
 static void dynstack_test_policy_live(struct kunit *test)
 {
 	struct dynstack_reclaim_ctl ctl = { .touched = true };
-	struct dynstack_stats before, after;
+	struct dynstack_core_stats before, after;
 	struct task_struct *t[2];
 	struct i1_state st = {};
 	struct page *page, *tmp;

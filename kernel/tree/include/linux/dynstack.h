@@ -106,9 +106,9 @@ struct dynstack_ops {
 };
 
 /**
- * struct dynstack_stats - what the core counts (all since boot)
+ * struct dynstack_core_stats - what the core counts (all since boot)
  */
-struct dynstack_stats {
+struct dynstack_core_stats {
 	unsigned long stacks;		/* live dynamic stacks */
 	unsigned long partial;		/* of those, with a page missing */
 	unsigned long resident_pages;	/* pages held by live stacks */
@@ -178,10 +178,9 @@ struct dynstack_reclaim_ctl {
 };
 int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl);
 
-void dynstack_get_stats(struct dynstack_stats *st);
+void dynstack_get_stats(struct dynstack_core_stats *st);
 
-/* Pages of @tsk's stack: resident, and used at its last switch-out. */
-int dynstack_task_info(struct task_struct *tsk, unsigned int *resident,
+int dynstack_task_info(pid_t vpid, unsigned int *resident,
 		       unsigned int *last_used, unsigned int *max_used);
 
 /* Histogram of resident pages per live stack, @hist[0..DYNSTACK_PAGES]. */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/dynstack: the ioctl interface of dynstack.ko (uapi/linux/dynstack.h).
+ *
+ * Every struct starts with its size. Input is read with
+ * copy_struct_from_user(), so an older caller's struct is zero-extended and
+ * a newer caller's is accepted only if the bytes this module does not know
+ * are zero (E2BIG). Output is copied for min(caller's size, ours) bytes and
+ * the size field is set to that. Nothing is changed unless every check
+ * passed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/capability.h>
+#include <linux/cpumask.h>
+
+#include "dynstack_mod.h"
+#include "../uapi/linux/dynstack.h"
+
+/*
+ * Read the caller's struct at @uarg into @k (@ksize bytes): size checked,
+ * zero-extended, unknown tail must be zero. @min is the smallest size this
+ * command has ever had.
+ */
+static int get_arg(void *k, size_t ksize, size_t min, void __user *uarg,
+		   u32 *usize)
+{
+	int err;
+
+	if (get_user(*usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < min)
+		return -EINVAL;
+	err = copy_struct_from_user(k, ksize, uarg, *usize);
+	if (err)
+		return err;
+	return 0;
+}
+
+/* Copy @k back: min(usize, ksize) bytes, with size set to that. */
+static int put_arg(void *k, size_t ksize, void __user *uarg, u32 usize)
+{
+	u32 n = min_t(u32, usize, ksize);
+
+	*(u32 *)k = n;
+	return copy_to_user(uarg, k, n) ? -EFAULT : 0;
+}
+
+#define GET(karg, min, uarg, usize) \
+	get_arg(&(karg), sizeof(karg), (min), (uarg), &(usize))
+#define PUT(karg, uarg, usize) put_arg(&(karg), sizeof(karg), (uarg), (usize))
+
+static long ioc_version(void __user *uarg)
+{
+	struct dynstack_version v;
+	u32 usize;
+	int err = GET(v, DYNSTACK_VERSION_SIZE_VER0, uarg, usize);
+
+	if (err)
+		return err;
+	/* Output only: whatever the caller put in the fields is ignored. */
+	memset(&v, 0, sizeof(v));
+	v.abi_version = DYNSTACK_ABI_VERSION;
+	v.features = DYNSTACK_FEAT_DETACH | DYNSTACK_FEAT_RECLAIM |
+		     DYNSTACK_FEAT_PER_CPU_STATS | DYNSTACK_FEAT_TASK_INFO;
+	v.page_size = PAGE_SIZE;
+	v.stack_pages = DYNSTACK_PAGES;
+	v.nr_cpu_ids = nr_cpu_ids;
+	return PUT(v, uarg, usize);
+}
+
+static long ioc_stats(void __user *uarg)
+{
+	unsigned long hist[DYNSTACK_PAGES + 1];
+	struct dynstack_stats k, *s = &k;
+	struct dynstack_core_stats core;
+	struct ds_reclaim_stats rs;
+	struct ds_supply_levels lv;
+	struct ds_cpu_stats st;
+	u32 usize;
+	int i, err = GET(k, DYNSTACK_STATS_SIZE_VER0, uarg, usize);
+
+	BUILD_BUG_ON(DYNSTACK_PAGES + 1 > DYNSTACK_HIST_BUCKETS);
+	if (err)
+		return err;
+	if (s->__reserved)
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	dynstack_get_stats(&core);
+	ds_supply_levels(&ds_main_supply, &lv);
+	ds_supply_stats(&ds_main_supply, -1, &st);
+	ds_get_reclaim_stats(&rs);
+	dynstack_residency_histogram(hist);
+
+	s->stacks = core.stacks;
+	s->partial_stacks = core.partial;
+	s->resident_pages = core.resident_pages;
+	s->populated = core.populated;
+	s->reinstalled = core.reinstalled;
+	s->detached = core.detached;
+	s->harvested = core.harvested;
+	s->released = core.released;
+	s->nopage = core.nopage;
+	s->magazine_pages = lv.magazines;
+	s->depot_pages = lv.depot;
+	s->reserve_pages = lv.reserve;
+	s->take_magazine = st.take_magazine;
+	s->take_depot = st.take_depot;
+	s->take_reserve = st.take_reserve;
+	s->take_short = st.take_short;
+	s->give_magazine = st.give_magazine;
+	s->give_depot = st.give_depot;
+	s->kicks = st.kicks;
+	s->refused = st.refused;
+	/* Written under the supply lock by the worker; a stale read is fine. */
+	s->refilled = data_race(ds_main_supply.refilled);
+	s->refill_failed = data_race(ds_main_supply.refill_failed);
+	s->trimmed = data_race(ds_main_supply.trimmed);
+	s->reclaim_passes = rs.passes;
+	s->reclaim_scanned = rs.scanned;
+	s->reclaim_detached = rs.detached;
+	s->reclaim_harvested = rs.harvested;
+	s->reclaim_released = rs.released;
+	s->reclaim_flushes = rs.flushes;
+	for (i = 0; i <= DYNSTACK_PAGES; i++)
+		s->residency[i] = hist[i];
+	return PUT(k, uarg, usize);
+}
+
+static long ioc_cpu_stats(void __user *uarg)
+{
+	struct dynstack_cpu_stats c;
+	struct ds_cpu_stats st;
+	u32 usize, cpu;
+	int err = GET(c, DYNSTACK_CPU_STATS_SIZE_VER0, uarg, usize);
+
+	if (err)
+		return err;
+	if (c.flags)
+		return -EINVAL;
+	if (c.cpu >= nr_cpu_ids || !cpu_possible(c.cpu))
+		return -EINVAL;
+	cpu = c.cpu;
+	ds_supply_stats(&ds_main_supply, cpu, &st);
+	memset(&c, 0, sizeof(c));
+	c.cpu = cpu;
+	c.online = cpu_online(cpu);
+	/* Another CPU's magazine: a stale snapshot is fine. */
+	c.magazine_pages = data_race(per_cpu_ptr(ds_main_supply.mags, cpu)->nr);
+	c.take_magazine = st.take_magazine;
+	c.take_depot = st.take_depot;
+	c.take_reserve = st.take_reserve;
+	c.take_short = st.take_short;
+	c.give_magazine = st.give_magazine;
+	c.give_depot = st.give_depot;
+	c.kicks = st.kicks;
+	c.refused = st.refused;
+	return PUT(c, uarg, usize);
+}
+
+static void policy_from_tunables(struct dynstack_policy *p,
+				 const struct ds_tunables *t)
+{
+	p->detach = t->detach;
+	p->magazine_size = t->magazine_size;
+	p->depot_low = t->depot_low;
+	p->depot_high = t->depot_high;
+	p->reserve_pages = t->reserve_pages;
+	p->reclaim_interval_ms = t->reclaim_interval_ms;
+	p->reclaim_touched = t->reclaim_touched;
+	p->pin_kthreads = t->pin_kthreads;
+}
+
+static long ioc_get_policy(void __user *uarg)
+{
+	struct dynstack_policy p;
+	struct ds_tunables t;
+	u32 usize;
+	int err = GET(p, DYNSTACK_POLICY_SIZE_VER0, uarg, usize);
+
+	if (err)
+		return err;
+	if (p.flags)
+		return -EINVAL;
+	ds_get_tunables(&t);
+	memset(&p, 0, sizeof(p));
+	policy_from_tunables(&p, &t);
+	return PUT(p, uarg, usize);
+}
+
+static long ioc_set_policy(void __user *uarg)
+{
+	struct dynstack_policy p;
+	struct ds_tunables t;
+	const char *why;
+	u32 usize;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = GET(p, DYNSTACK_POLICY_SIZE_VER0, uarg, usize);
+	if (err)
+		return err;
+	if (p.flags)
+		return -EINVAL;
+	t = (struct ds_tunables) {
+		.detach = p.detach,
+		.magazine_size = p.magazine_size,
+		.depot_low = p.depot_low,
+		.depot_high = p.depot_high,
+		.reserve_pages = p.reserve_pages,
+		.reclaim_interval_ms = p.reclaim_interval_ms,
+		.reclaim_touched = p.reclaim_touched,
+		.pin_kthreads = p.pin_kthreads,
+	};
+	/* All or nothing. */
+	return ds_tunables_set(&t, &why);
+}
+
+static long ioc_task(void __user *uarg)
+{
+	struct dynstack_task k;
+	unsigned int res, last, max;
+	u32 usize;
+	int err = GET(k, DYNSTACK_TASK_SIZE_VER0, uarg, usize);
+
+	if (err)
+		return err;
+	if (k.flags || k.__reserved)
+		return -EINVAL;
+	if (k.pid <= 0)
+		return -EINVAL;
+	/* Checks the ptrace read rules, as /proc/PID/stack does. */
+	err = dynstack_task_info(k.pid, &res, &last, &max);
+	if (err)
+		return err;
+	k.resident_pages = res;
+	k.last_used_pages = last;
+	k.max_used_pages = max;
+	k.stack_pages = DYNSTACK_PAGES;
+	return PUT(k, uarg, usize);
+}
+
+static long ioc_reclaim(void __user *uarg)
+{
+	struct dynstack_reclaim k;
+	struct dynstack_reclaim_ctl ctl = {};
+	u32 usize;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = GET(k, DYNSTACK_RECLAIM_SIZE_VER0, uarg, usize);
+	if (err)
+		return err;
+	if (k.flags & ~DYNSTACK_RECLAIM_TOUCHED)
+		return -EINVAL;
+	ctl.touched = k.flags & DYNSTACK_RECLAIM_TOUCHED;
+	err = ds_reclaim_now(&ctl);
+	if (err)
+		return err;
+	k.scanned = ctl.scanned;
+	k.detached = ctl.detached;
+	k.harvested = ctl.harvested;
+	k.released = ctl.released;
+	k.flushes = ctl.flushes;
+	return PUT(k, uarg, usize);
+}
+
+static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case DYNSTACK_IOC_VERSION:
+		return ioc_version(uarg);
+	case DYNSTACK_IOC_STATS:
+		return ioc_stats(uarg);
+	case DYNSTACK_IOC_CPU_STATS:
+		return ioc_cpu_stats(uarg);
+	case DYNSTACK_IOC_GET_POLICY:
+		return ioc_get_policy(uarg);
+	case DYNSTACK_IOC_SET_POLICY:
+		return ioc_set_policy(uarg);
+	case DYNSTACK_IOC_TASK:
+		return ioc_task(uarg);
+	case DYNSTACK_IOC_RECLAIM:
+		return ioc_reclaim(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations ds_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = ds_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice ds_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "dynstack",
+	.fops = &ds_fops,
+	/* Reads are for everyone; writes check CAP_SYS_ADMIN per command. */
+	.mode = 0444,
+};
+
+int ds_ioctl_init(void)
+{
+	return misc_register(&ds_misc);
+}
+
+void ds_ioctl_exit(void)
+{
+	misc_deregister(&ds_misc);
+}
