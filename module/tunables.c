@@ -45,9 +45,9 @@ void ds_tunables_default(struct ds_tunables *t)
 {
 	*t = (struct ds_tunables) {
 		.detach = 1,
-		.magazine_size = 64,
-		.depot_low = 256,
-		.depot_high = 2048,
+		.magazine_size = 32,
+		.depot_low = 32,
+		.depot_high = 256,
 		.reserve_pages = max_t(u32, 2 * ds_reserve_min(), 32),
 		.reclaim_interval_ms = 1000,
 		.reclaim_touched = 1,

@@ -25,6 +25,8 @@ insmod "$DYNSTACK_KO" || { echo "run: insmod failed"; kill $load; exit 1; }
 sleep "$SETTLE"
 after=$(kstack)
 echo "run: KernelStack $after kB with $tasks tasks, dynstack.ko loaded for ${SETTLE}s"
+supply=$(awk '/^(magazine|depot|reserve)_pages / { s += $2 } END { print s * 4 }' /sys/kernel/mm/dynstack/stats)
+echo "run: the page supply (magazines, depot, reserve) holds $supply kB more; net saving $((before - after - supply)) kB"
 dynstackctl status
 echo "run: /sys/kernel/mm/dynstack/core_stats:"
 sed 's/^/run:   /' /sys/kernel/mm/dynstack/core_stats

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 
 /* A field of /proc/meminfo in kB, or -1. */
 static inline long meminfo_kb(const char *field)

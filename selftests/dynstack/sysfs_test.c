@@ -115,7 +115,7 @@ TEST_F(dynstack, every_tunable_round_trips)
 	}
 	ASSERT_EQ(write_val("magazine_size", "17"), 0);
 	EXPECT_EQ(read_val("magazine_size"), 17);
-	ASSERT_EQ(write_val("magazine_size", "64"), 0);
+	ASSERT_EQ(write_val("magazine_size", "32"), 0);
 }
 
 TEST_F(dynstack, bad_values_change_nothing)
@@ -203,7 +203,7 @@ TEST_F(dynstack, magazine_size_bounds_magazines)
 	fclose(f);
 	EXPECT_EQ(bad, 0);
 	EXPECT_GT(stat_val("stats", "give_depot"), 0);
-	ASSERT_EQ(write_val("magazine_size", "64"), 0);
+	ASSERT_EQ(write_val("magazine_size", "32"), 0);
 }
 
 TEST_F(dynstack, detach_off_stops_detaching)

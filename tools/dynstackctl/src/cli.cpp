@@ -1,47 +1,208 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli.hpp"
 
+#include "policy.hpp"
+
+#include <array>
+#include <utility>
+
 namespace dynstack {
 
-std::string usage() {
-    return "usage: dynstackctl [--json] COMMAND\n"
-           "\n"
-           "commands:\n"
-           "  status     kernel-stack memory and whether dynstack.ko is loaded\n"
-           "  version    print the tool and ABI version\n"
-           "  help       this text\n"
-           "\n"
-           "options:\n"
-           "  --json     machine-readable output\n"
-           "\n"
-           "exit status: 0 success, 1 runtime error, 2 usage error\n";
+namespace {
+
+struct Command {
+    std::string_view name;
+    Verb verb;
+    std::string_view synopsis;
+    std::string_view brief;
+    std::string_view help;
+};
+
+constexpr std::array<Command, 9> kCommands = {{
+    {"status", Verb::Status, "status",
+     "savings, resident and virtual stack memory, supply, failures",
+     "One screen: stacks, resident against virtual stack memory and the savings, the page\n"
+     "supply levels, and every failure counter."},
+    {"stats", Verb::Stats, "stats [--per-cpu]",
+     "every counter, in total or per CPU",
+     "Every counter of the core and of dynstack.ko; --per-cpu: the supply counters of each\n"
+     "CPU."},
+    {"get", Verb::Get, "get [KEY...]",
+     "the tunables and their ranges",
+     "The tunables (all, or the KEYs given), with their ranges."},
+    {"set", Verb::Set, "set KEY=VALUE...",
+     "change tunables, all or none (CAP_SYS_ADMIN)",
+     "Change tunables. Every value is checked here with the module's ranges, then all are\n"
+     "sent as one struct: the module applies all of them or none. Needs CAP_SYS_ADMIN."},
+    {"task", Verb::Task, "task PID...",
+     "stack residency of threads",
+     "Stack residency of threads: resident pages, pages in use at the last switch-out and\n"
+     "their high-water mark. Other users' threads need ptrace read access."},
+    {"top", Verb::Top, "top [-n N]",
+     "threads with the most resident stack pages",
+     "The N threads (default 20) with the most resident stack pages."},
+    {"reclaim", Verb::Reclaim, "reclaim [--touched]",
+     "one reclaim pass now (CAP_SYS_ADMIN)",
+     "Run one reclaim pass now over sleeping tasks; --touched also takes touched pages below\n"
+     "their stack pointer (costs one TLB flush). Needs CAP_SYS_ADMIN."},
+    {"watch", Verb::Watch, "watch [-i SECONDS] [-n COUNT]",
+     "status, repeated",
+     "status, again every SECONDS (default 2), COUNT times or until interrupted."},
+    {"version", Verb::Version, "version", "ABI versions of the tool and the module",
+     "The ABI versions of dynstackctl and of the module."},
+}};
+
+const Command *find_command(std::string_view name) {
+    for (const auto &c : kCommands) {
+        if (c.name == name) {
+            return &c;
+        }
+    }
+    return nullptr;
 }
 
-Result<Command> parse_args(const std::vector<std::string> &args) {
-    Command cmd;
+Result<unsigned> number_arg(const std::vector<std::string> &argv, std::size_t &i,
+                            std::string_view opt, unsigned min, unsigned max) {
+    if (i + 1 >= argv.size()) {
+        return Error{std::string(opt) + " needs a number", Exit::Usage};
+    }
+    auto v = parse_u32(argv[++i], opt);
+    if (!v.ok()) {
+        return v.error();
+    }
+    if (v.value() < min || v.value() > max) {
+        return Error{std::string(opt) + " must be between " + std::to_string(min) + " and " +
+                         std::to_string(max),
+                     Exit::Usage};
+    }
+    return v.value();
+}
+
+} // namespace
+
+std::string usage() {
+    std::string s = "usage: dynstackctl [--json] [--drop-caps] [--device PATH] COMMAND [ARGS]\n\n"
+                    "Inspect and tune dynamic kernel stacks (dynstack.ko).\n\ncommands:\n";
+    for (const auto &c : kCommands) {
+        s += "  " + std::string(c.synopsis);
+        s += std::string(c.synopsis.size() < 30 ? 30 - c.synopsis.size() : 1, ' ');
+        s += std::string(c.brief) + "\n";
+    }
+    s += "  help [COMMAND]                this text, or one command's\n\n"
+         "options:\n"
+         "  --json         machine-readable output (every read command; fields in docs/usage.md)\n"
+         "  --drop-caps    drop every capability first (read-only commands)\n"
+         "  --device PATH  the device (default /dev/dynstack)\n\n"
+         "exit status: 0 ok, 1 the module refused or failed, 2 bad command line or value,\n"
+         "3 missing capability or permission, 4 dynstack.ko not loaded or another ABI\n";
+    return s;
+}
+
+std::string command_help(Verb verb) {
+    for (const auto &c : kCommands) {
+        if (c.verb == verb) {
+            std::string s = "usage: dynstackctl [--json] " + std::string(c.synopsis) + "\n\n" +
+                            std::string(c.help) + "\n";
+            if (verb == Verb::Get || verb == Verb::Set) {
+                s += "\nkeys:\n";
+                for (const auto &t : kTunables) {
+                    s += "  " + std::string(t.name) + " (" + std::to_string(t.min) + ".." +
+                         std::to_string(t.max) + "): " + std::string(t.help) + "\n";
+                }
+            }
+            return s;
+        }
+    }
+    return usage();
+}
+
+bool read_only(Verb verb) { return verb != Verb::Set && verb != Verb::Reclaim; }
+
+Result<Options> parse_args(const std::vector<std::string> &argv) {
+    Options o;
     bool have_verb = false;
-    for (const auto &arg : args) {
-        if (arg == "--json") {
-            cmd.json = true;
-        } else if (arg == "-h" || arg == "--help" || arg == "help") {
-            cmd.verb = Verb::Help;
-            return cmd;
-        } else if (arg == "--version" || arg == "version") {
-            cmd.verb = Verb::Version;
+    for (std::size_t i = 0; i < argv.size(); i++) {
+        const std::string &a = argv[i];
+        if (a == "--json") {
+            o.json = true;
+        } else if (a == "--drop-caps") {
+            o.drop_caps = true;
+        } else if (a == "--device") {
+            if (i + 1 >= argv.size()) {
+                return Error{"--device needs a path", Exit::Usage};
+            }
+            o.device = argv[++i];
+        } else if (a == "-h" || a == "--help") {
+            o.help_for = have_verb ? o.verb : Verb::Help;
+            o.verb = Verb::Help;
+            return o;
+        } else if (a == "--version") {
+            o.verb = Verb::Version;
             have_verb = true;
-        } else if (arg == "status") {
-            cmd.verb = Verb::Status;
+        } else if (!have_verb) {
+            if (a == "help") {
+                o.verb = Verb::Help;
+                if (i + 1 < argv.size()) {
+                    const Command *c = find_command(argv[i + 1]);
+                    if (c == nullptr) {
+                        return Error{"help: unknown command '" + argv[i + 1] + "'", Exit::Usage};
+                    }
+                    o.help_for = c->verb;
+                }
+                return o;
+            }
+            const Command *c = find_command(a);
+            if (c == nullptr) {
+                return Error{(a.rfind('-', 0) == 0 ? "unknown option '" : "unknown command '") + a +
+                                 "' (see dynstackctl --help)",
+                             Exit::Usage};
+            }
+            o.verb = c->verb;
             have_verb = true;
-        } else if (!arg.empty() && arg[0] == '-') {
-            return Error{"unknown option '" + arg + "' (see dynstackctl --help)"};
+        } else if (a == "--per-cpu" && o.verb == Verb::Stats) {
+            o.per_cpu = true;
+        } else if (a == "--touched" && o.verb == Verb::Reclaim) {
+            o.touched = true;
+        } else if (a == "-i" && o.verb == Verb::Watch) {
+            auto v = number_arg(argv, i, "-i", 1, 3600);
+            if (!v.ok()) {
+                return v.error();
+            }
+            o.interval_s = v.value();
+        } else if (a == "-n" && (o.verb == Verb::Watch || o.verb == Verb::Top)) {
+            auto v = number_arg(argv, i, "-n", 1, 1000000);
+            if (!v.ok()) {
+                return v.error();
+            }
+            if (o.verb == Verb::Watch) {
+                o.count = static_cast<int>(v.value());
+            } else {
+                o.top_n = v.value();
+            }
+        } else if (a.rfind('-', 0) == 0 && a.size() > 1) {
+            return Error{"unknown option '" + a + "' for this command (see dynstackctl help)",
+                         Exit::Usage};
+        } else if (o.verb == Verb::Get || o.verb == Verb::Set || o.verb == Verb::Task) {
+            o.args.push_back(a);
         } else {
-            return Error{"unknown command '" + arg + "' (see dynstackctl --help)"};
+            return Error{"unexpected argument '" + a + "' (see dynstackctl help)", Exit::Usage};
         }
     }
     if (!have_verb) {
-        return Error{"no command given (see dynstackctl --help)"};
+        return Error{"no command given (see dynstackctl --help)", Exit::Usage};
     }
-    return cmd;
+    if (o.verb == Verb::Set && o.args.empty()) {
+        return Error{"set: nothing to set; give KEY=VALUE (see dynstackctl help set)",
+                     Exit::Usage};
+    }
+    if (o.verb == Verb::Task && o.args.empty()) {
+        return Error{"task: give at least one thread id", Exit::Usage};
+    }
+    if (o.drop_caps && !read_only(o.verb)) {
+        return Error{"--drop-caps is for read-only commands; this one needs CAP_SYS_ADMIN",
+                     Exit::Usage};
+    }
+    return o;
 }
 
 } // namespace dynstack

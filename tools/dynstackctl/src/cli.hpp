@@ -1,23 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
-// Command-line parsing for dynstackctl.
+// dynstackctl's command line.
 #pragma once
 
 #include "result.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dynstack {
 
-enum class Verb { Help, Version, Status };
+enum class Verb { Help, Version, Status, Stats, Get, Set, Task, Top, Reclaim, Watch };
 
-struct Command {
+struct Options {
     Verb verb = Verb::Help;
+    Verb help_for = Verb::Help; // with Verb::Help: the command asked about
     bool json = false;
+    bool drop_caps = false;
+    bool per_cpu = false;
+    bool touched = false;
+    std::string device = "/dev/dynstack";
+    std::vector<std::string> args; // keys for get, KEY=VALUE for set, PIDs for task
+    unsigned interval_s = 2;       // watch -i
+    int count = -1;                // watch -n; -1 = until interrupted
+    unsigned top_n = 20;           // top -n
 };
 
-Result<Command> parse_args(const std::vector<std::string> &args);
+Result<Options> parse_args(const std::vector<std::string> &argv);
 
+// The general help, or the help of one command.
 std::string usage();
+std::string command_help(Verb verb);
+
+// Whether the command only reads (so --drop-caps may be used with it).
+bool read_only(Verb verb);
 
 } // namespace dynstack

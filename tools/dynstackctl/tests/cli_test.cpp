@@ -3,36 +3,89 @@
 
 #include <gtest/gtest.h>
 
+using dynstack::Exit;
 using dynstack::parse_args;
 using dynstack::Verb;
 
 TEST(Cli, StatusWithJson) {
-    auto cmd = parse_args({"--json", "status"});
-    ASSERT_TRUE(cmd.ok()) << cmd.error();
-    EXPECT_EQ(cmd.value().verb, Verb::Status);
-    EXPECT_TRUE(cmd.value().json);
+    auto o = parse_args({"--json", "status"});
+    ASSERT_TRUE(o.ok()) << o.error().message;
+    EXPECT_EQ(o.value().verb, Verb::Status);
+    EXPECT_TRUE(o.value().json);
 }
 
-TEST(Cli, HelpWins) {
-    auto cmd = parse_args({"status", "--help"});
-    ASSERT_TRUE(cmd.ok());
-    EXPECT_EQ(cmd.value().verb, Verb::Help);
+TEST(Cli, JsonAfterCommandToo) {
+    auto o = parse_args({"stats", "--per-cpu", "--json"});
+    ASSERT_TRUE(o.ok()) << o.error().message;
+    EXPECT_TRUE(o.value().per_cpu);
+    EXPECT_TRUE(o.value().json);
 }
 
-TEST(Cli, NoCommandIsAnError) {
-    auto cmd = parse_args({});
-    ASSERT_FALSE(cmd.ok());
-    EXPECT_NE(cmd.error().find("no command"), std::string::npos);
+TEST(Cli, HelpOfACommand) {
+    auto o = parse_args({"set", "--help"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o.value().verb, Verb::Help);
+    EXPECT_EQ(o.value().help_for, Verb::Set);
+    EXPECT_NE(dynstack::command_help(Verb::Set).find("magazine_size"), std::string::npos);
+    auto h = parse_args({"help", "watch"});
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(h.value().help_for, Verb::Watch);
+    EXPECT_FALSE(parse_args({"help", "nope"}).ok());
 }
 
-TEST(Cli, UnknownOptionNamed) {
-    auto cmd = parse_args({"--frobnicate", "status"});
-    ASSERT_FALSE(cmd.ok());
-    EXPECT_NE(cmd.error().find("--frobnicate"), std::string::npos);
+TEST(Cli, NoCommandIsAUsageError) {
+    auto o = parse_args({});
+    ASSERT_FALSE(o.ok());
+    EXPECT_EQ(o.error().code, Exit::Usage);
 }
 
-TEST(Cli, UnknownCommandNamed) {
-    auto cmd = parse_args({"stauts"});
-    ASSERT_FALSE(cmd.ok());
-    EXPECT_NE(cmd.error().find("stauts"), std::string::npos);
+TEST(Cli, UnknownOptionAndCommandNamed) {
+    auto o = parse_args({"--frobnicate", "status"});
+    ASSERT_FALSE(o.ok());
+    EXPECT_NE(o.error().message.find("--frobnicate"), std::string::npos);
+    auto c = parse_args({"stauts"});
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.error().message.find("stauts"), std::string::npos);
+}
+
+TEST(Cli, OptionOfAnotherCommandRefused) {
+    EXPECT_FALSE(parse_args({"status", "--per-cpu"}).ok());
+    EXPECT_FALSE(parse_args({"stats", "--touched"}).ok());
+    EXPECT_FALSE(parse_args({"status", "extra"}).ok());
+}
+
+TEST(Cli, SetAndTaskNeedArguments) {
+    EXPECT_FALSE(parse_args({"set"}).ok());
+    EXPECT_FALSE(parse_args({"task"}).ok());
+    auto o = parse_args({"set", "detach=0", "magazine_size=8"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o.value().args.size(), 2U);
+}
+
+TEST(Cli, WatchAndTopNumbers) {
+    auto w = parse_args({"watch", "-i", "5", "-n", "3"});
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    EXPECT_EQ(w.value().interval_s, 5U);
+    EXPECT_EQ(w.value().count, 3);
+    auto t = parse_args({"top", "-n", "7"});
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t.value().top_n, 7U);
+    EXPECT_FALSE(parse_args({"watch", "-i", "0"}).ok());
+    EXPECT_FALSE(parse_args({"watch", "-i"}).ok());
+    EXPECT_FALSE(parse_args({"watch", "-i", "x"}).ok());
+}
+
+TEST(Cli, DropCapsOnlyForReads) {
+    EXPECT_TRUE(parse_args({"--drop-caps", "status"}).ok());
+    auto o = parse_args({"--drop-caps", "set", "detach=1"});
+    ASSERT_FALSE(o.ok());
+    EXPECT_EQ(o.error().code, Exit::Usage);
+    EXPECT_FALSE(parse_args({"--drop-caps", "reclaim"}).ok());
+}
+
+TEST(Cli, DeviceOption) {
+    auto o = parse_args({"--device", "/tmp/x", "status"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o.value().device, "/tmp/x");
+    EXPECT_FALSE(parse_args({"status", "--device"}).ok());
 }

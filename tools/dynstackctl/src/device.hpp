@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+// /dev/dynstack: an owned file descriptor and one method per ioctl.
+#pragma once
+
+#include "result.hpp"
+
+#include <linux/dynstack.h>
+
+#include <string>
+
+namespace dynstack {
+
+// Owns a file descriptor; closes it once.
+class Fd {
+  public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    Fd(Fd &&other) noexcept : fd_(other.release()) {}
+    Fd &operator=(Fd &&other) noexcept;
+    ~Fd();
+    [[nodiscard]] int get() const { return fd_; }
+    int release() {
+        const int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+class Device {
+  public:
+    // Opens @path and checks that the module speaks our ABI.
+    static Result<Device> open(const std::string &path);
+
+    [[nodiscard]] const dynstack_version &version() const { return version_; }
+    Result<dynstack_stats> stats() const;
+    Result<dynstack_cpu_stats> cpu_stats(std::uint32_t cpu) const;
+    Result<dynstack_policy> policy() const;
+    Result<Unit> set_policy(const dynstack_policy &p) const;
+    Result<dynstack_task> task(int tid) const;
+    Result<dynstack_reclaim> reclaim(std::uint32_t flags) const;
+
+  private:
+    explicit Device(Fd fd) : fd_(std::move(fd)) {}
+    Result<Unit> ioc(unsigned long cmd, void *arg, const std::string &what) const;
+    Fd fd_;
+    dynstack_version version_{};
+};
+
+// The message for a failed ioctl or open, with what the user can do.
+Error errno_error(int err, const std::string &what);
+
+} // namespace dynstack

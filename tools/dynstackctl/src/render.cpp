@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "render.hpp"
+
+#include "json.hpp"
+#include "policy.hpp"
+#include "table.hpp"
+
+#include <array>
+#include <cstdio>
+#include <utility>
+
+namespace dynstack {
+
+namespace {
+
+using U64 = std::uint64_t;
+
+std::string num(U64 v) { return std::to_string(v); }
+
+std::string pct(double v) {
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.1f%%", v);
+    return buf.data();
+}
+
+std::string kib(U64 pages, U64 page_size) { return num(pages * page_size / 1024) + " kB"; }
+
+// Every counter of dynstack_stats, in ABI order, with its JSON name.
+std::vector<std::pair<const char *, U64>> stat_fields(const dynstack_stats &s) {
+    return {
+        {"stacks", s.stacks},
+        {"partial_stacks", s.partial_stacks},
+        {"resident_pages", s.resident_pages},
+        {"populated", s.populated},
+        {"reinstalled", s.reinstalled},
+        {"detached", s.detached},
+        {"harvested", s.harvested},
+        {"released", s.released},
+        {"nopage", s.nopage},
+        {"magazine_pages", s.magazine_pages},
+        {"depot_pages", s.depot_pages},
+        {"reserve_pages", s.reserve_pages},
+        {"take_magazine", s.take_magazine},
+        {"take_depot", s.take_depot},
+        {"take_reserve", s.take_reserve},
+        {"take_short", s.take_short},
+        {"give_magazine", s.give_magazine},
+        {"give_depot", s.give_depot},
+        {"kicks", s.kicks},
+        {"refused", s.refused},
+        {"refilled", s.refilled},
+        {"refill_failed", s.refill_failed},
+        {"trimmed", s.trimmed},
+        {"reclaim_passes", s.reclaim_passes},
+        {"reclaim_scanned", s.reclaim_scanned},
+        {"reclaim_detached", s.reclaim_detached},
+        {"reclaim_harvested", s.reclaim_harvested},
+        {"reclaim_released", s.reclaim_released},
+        {"reclaim_flushes", s.reclaim_flushes},
+    };
+}
+
+} // namespace
+
+double saved_percent(const dynstack_version &v, const dynstack_stats &s) {
+    const double virt = static_cast<double>(s.stacks) * v.stack_pages;
+    if (virt <= 0) {
+        return 0.0;
+    }
+    return 100.0 * (virt - static_cast<double>(s.resident_pages)) / virt;
+}
+
+std::string render_status(const StatusData &d, bool json) {
+    const auto &s = d.stats;
+    const auto &v = d.version;
+    const U64 virt = s.stacks * v.stack_pages;
+    const U64 failures = s.nopage + s.take_short + s.refill_failed;
+    if (json) {
+        Json j;
+        j.begin_object();
+        j.field("abi_version", U64{v.abi_version});
+        j.field("stacks", s.stacks);
+        j.field("partial_stacks", s.partial_stacks);
+        j.field("resident_pages", s.resident_pages);
+        j.field("virtual_pages", virt);
+        j.field("page_size", U64{v.page_size});
+        j.field("saved_percent", saved_percent(v, s));
+        j.key("kernel_stack_kb").value(static_cast<std::int64_t>(d.kernel_stack_kb));
+        j.key("supply").begin_object();
+        j.field("magazine_pages", s.magazine_pages);
+        j.field("depot_pages", s.depot_pages);
+        j.field("reserve_pages", s.reserve_pages);
+        j.end_object();
+        j.key("failures").begin_object();
+        j.field("nopage", s.nopage);
+        j.field("take_short", s.take_short);
+        j.field("refill_failed", s.refill_failed);
+        j.field("refused", s.refused);
+        j.end_object();
+        j.end_object();
+        return j.str();
+    }
+    std::string out;
+    out += "stacks:         " + num(s.stacks) + " (" + num(s.partial_stacks) +
+           " with pages taken away)\n";
+    out += "resident:       " + kib(s.resident_pages, v.page_size) + " of " +
+           kib(virt, v.page_size) + " virtual (" + pct(saved_percent(v, s)) + " saved)\n";
+    if (d.kernel_stack_kb >= 0) {
+        out += "KernelStack:    " + std::to_string(d.kernel_stack_kb) + " kB (/proc/meminfo)\n";
+    }
+    out += "supply:         magazines " + num(s.magazine_pages) + ", depot " +
+           num(s.depot_pages) + ", reserve " + num(s.reserve_pages) + " pages\n";
+    out += "failures:       " + num(failures) + " (nopage " + num(s.nopage) + ", short takes " +
+           num(s.take_short) + ", failed refills " + num(s.refill_failed) + ")\n";
+    out += "admission:      " + num(s.refused) + " detaches refused while the reserve was low\n";
+    return out;
+}
+
+std::string render_stats(const dynstack_stats &s, bool json) {
+    const auto fields = stat_fields(s);
+    if (json) {
+        Json j;
+        j.begin_object();
+        for (const auto &[name, value] : fields) {
+            j.field(name, value);
+        }
+        j.key("residency").begin_array();
+        for (const auto r : s.residency) {
+            j.value(U64{r});
+        }
+        j.end_array();
+        j.end_object();
+        return j.str();
+    }
+    Table t({"counter", "value"});
+    for (const auto &[name, value] : fields) {
+        t.add({name, num(value)});
+    }
+    std::string out = t.render();
+    out += "\nresident pages per stack:\n";
+    Table h({"pages", "stacks"});
+    for (std::size_t i = 0; i < DYNSTACK_HIST_BUCKETS; i++) {
+        if (s.residency[i] != 0 || i <= 4) {
+            h.add({num(i), num(s.residency[i])});
+        }
+    }
+    return out + h.render();
+}
+
+std::string render_cpu_stats(const std::vector<dynstack_cpu_stats> &cpus, bool json) {
+    if (json) {
+        Json j;
+        j.begin_array();
+        for (const auto &c : cpus) {
+            j.begin_object();
+            j.field("cpu", U64{c.cpu});
+            j.field("online", c.online != 0);
+            j.field("magazine_pages", U64{c.magazine_pages});
+            j.field("take_magazine", U64{c.take_magazine});
+            j.field("take_depot", U64{c.take_depot});
+            j.field("take_reserve", U64{c.take_reserve});
+            j.field("take_short", U64{c.take_short});
+            j.field("give_magazine", U64{c.give_magazine});
+            j.field("give_depot", U64{c.give_depot});
+            j.field("kicks", U64{c.kicks});
+            j.field("refused", U64{c.refused});
+            j.end_object();
+        }
+        j.end_array();
+        return j.str();
+    }
+    Table t({"cpu", "online", "magazine", "take_mag", "take_depot", "take_resv", "short",
+             "give_mag", "give_depot", "kicks", "refused"});
+    for (const auto &c : cpus) {
+        t.add({num(c.cpu), c.online != 0 ? "yes" : "no", num(c.magazine_pages),
+               num(c.take_magazine), num(c.take_depot), num(c.take_reserve), num(c.take_short),
+               num(c.give_magazine), num(c.give_depot), num(c.kicks), num(c.refused)});
+    }
+    return t.render();
+}
+
+std::string render_policy(const dynstack_policy &p, const std::vector<std::string> &keys,
+                          bool json) {
+    std::vector<const Tunable *> shown;
+    for (const auto &t : kTunables) {
+        bool wanted = keys.empty();
+        for (const auto &k : keys) {
+            wanted = wanted || k == t.name;
+        }
+        if (wanted) {
+            shown.push_back(&t);
+        }
+    }
+    if (json) {
+        Json j;
+        j.begin_object();
+        for (const auto *t : shown) {
+            j.field(t->name, U64{p.*(t->field)});
+        }
+        j.end_object();
+        return j.str();
+    }
+    Table tab({"key", "value", "range", "meaning"});
+    for (const auto *t : shown) {
+        tab.add({std::string(t->name), num(p.*(t->field)),
+                 num(t->min) + ".." + num(t->max), std::string(t->help)});
+    }
+    return tab.render();
+}
+
+std::string render_tasks(const std::vector<TaskRow> &rows, bool json) {
+    if (json) {
+        Json j;
+        j.begin_array();
+        for (const auto &r : rows) {
+            j.begin_object();
+            j.key("tid").value(static_cast<std::int64_t>(r.tid));
+            j.field("comm", std::string_view(r.comm));
+            j.field("resident_pages", U64{r.info.resident_pages});
+            j.field("last_used_pages", U64{r.info.last_used_pages});
+            j.field("max_used_pages", U64{r.info.max_used_pages});
+            j.field("stack_pages", U64{r.info.stack_pages});
+            j.end_object();
+        }
+        j.end_array();
+        return j.str();
+    }
+    Table t({"tid", "comm", "resident", "last_used", "max_used", "of"});
+    for (const auto &r : rows) {
+        t.add({std::to_string(r.tid), r.comm, num(r.info.resident_pages),
+               num(r.info.last_used_pages), num(r.info.max_used_pages),
+               num(r.info.stack_pages)});
+    }
+    return t.render();
+}
+
+std::string render_reclaim(const dynstack_reclaim &r, bool json) {
+    if (json) {
+        Json j;
+        j.begin_object();
+        j.field("scanned", U64{r.scanned});
+        j.field("detached", U64{r.detached});
+        j.field("harvested", U64{r.harvested});
+        j.field("released", U64{r.released});
+        j.field("flushes", U64{r.flushes});
+        j.end_object();
+        return j.str();
+    }
+    return "reclaim: scanned " + num(r.scanned) + " tasks, took " + num(r.detached) +
+           " untouched pages, " + num(r.harvested) + " touched pages (" + num(r.released) +
+           " released after " + num(r.flushes) + " TLB flush" + (r.flushes == 1 ? "" : "es") +
+           ")\n";
+}
+
+std::string render_version(const dynstack_version *module, bool json) {
+    if (json) {
+        Json j;
+        j.begin_object();
+        j.field("tool_abi_version", U64{DYNSTACK_ABI_VERSION});
+        if (module != nullptr) {
+            j.field("module_abi_version", U64{module->abi_version});
+            j.field("features", U64{module->features});
+            j.field("stack_pages", U64{module->stack_pages});
+            j.field("nr_cpu_ids", U64{module->nr_cpu_ids});
+        }
+        j.end_object();
+        return j.str();
+    }
+    std::string out = "dynstackctl ABI " + std::to_string(DYNSTACK_ABI_VERSION) + "\n";
+    if (module != nullptr) {
+        out += "dynstack.ko ABI " + num(module->abi_version) + ", " + num(module->stack_pages) +
+               " pages per stack, " + num(module->nr_cpu_ids) + " CPU ids\n";
+    } else {
+        out += "dynstack.ko not loaded\n";
+    }
+    return out;
+}
+
+} // namespace dynstack

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+// Human tables and JSON for every read command. Pure functions of the data,
+// so they are unit-tested without a device.
+#pragma once
+
+#include <linux/dynstack.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dynstack {
+
+struct StatusData {
+    dynstack_version version{};
+    dynstack_stats stats{};
+    long kernel_stack_kb = -1; // /proc/meminfo, -1 if unknown
+};
+
+struct TaskRow {
+    int tid = 0;
+    std::string comm;
+    dynstack_task info{};
+};
+
+// Percent of virtual stack memory that is not resident.
+double saved_percent(const dynstack_version &v, const dynstack_stats &s);
+
+std::string render_status(const StatusData &d, bool json);
+std::string render_stats(const dynstack_stats &s, bool json);
+std::string render_cpu_stats(const std::vector<dynstack_cpu_stats> &cpus, bool json);
+std::string render_policy(const dynstack_policy &p, const std::vector<std::string> &keys,
+                          bool json);
+std::string render_tasks(const std::vector<TaskRow> &rows, bool json);
+std::string render_reclaim(const dynstack_reclaim &r, bool json);
+std::string render_version(const dynstack_version *module, bool json);
+
+} // namespace dynstack

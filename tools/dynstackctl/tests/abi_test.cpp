@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+// The ABI of uapi/linux/dynstack.h: sizes and offsets must never change for
+// fields that exist (new fields only at the end, with a new size).
+#include <linux/dynstack.h>
+
+#include <cstddef>
+
+#include <gtest/gtest.h>
+
+TEST(Abi, SizesMatchTheirFirstVersion) {
+    EXPECT_EQ(sizeof(dynstack_version), static_cast<std::size_t>(DYNSTACK_VERSION_SIZE_VER0));
+    EXPECT_EQ(sizeof(dynstack_stats), static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER0));
+    EXPECT_EQ(sizeof(dynstack_cpu_stats), static_cast<std::size_t>(DYNSTACK_CPU_STATS_SIZE_VER0));
+    EXPECT_EQ(sizeof(dynstack_policy), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER0));
+    EXPECT_EQ(sizeof(dynstack_task), static_cast<std::size_t>(DYNSTACK_TASK_SIZE_VER0));
+    EXPECT_EQ(sizeof(dynstack_reclaim), static_cast<std::size_t>(DYNSTACK_RECLAIM_SIZE_VER0));
+}
+
+TEST(Abi, SizeIsAlwaysFirstAndEightByteFieldsAligned) {
+    EXPECT_EQ(offsetof(dynstack_version, size), 0U);
+    EXPECT_EQ(offsetof(dynstack_stats, size), 0U);
+    EXPECT_EQ(offsetof(dynstack_policy, size), 0U);
+    EXPECT_EQ(offsetof(dynstack_version, features), 8U);
+    EXPECT_EQ(offsetof(dynstack_stats, stacks), 8U);
+    EXPECT_EQ(offsetof(dynstack_stats, residency), 240U);
+    EXPECT_EQ(offsetof(dynstack_cpu_stats, magazine_pages), 16U);
+    EXPECT_EQ(offsetof(dynstack_reclaim, scanned), 8U);
+}
+
+TEST(Abi, PolicyFieldOrder) {
+    EXPECT_EQ(offsetof(dynstack_policy, flags), 4U);
+    EXPECT_EQ(offsetof(dynstack_policy, detach), 8U);
+    EXPECT_EQ(offsetof(dynstack_policy, magazine_size), 12U);
+    EXPECT_EQ(offsetof(dynstack_policy, depot_low), 16U);
+    EXPECT_EQ(offsetof(dynstack_policy, depot_high), 20U);
+    EXPECT_EQ(offsetof(dynstack_policy, reserve_pages), 24U);
+    EXPECT_EQ(offsetof(dynstack_policy, reclaim_interval_ms), 28U);
+    EXPECT_EQ(offsetof(dynstack_policy, reclaim_touched), 32U);
+    EXPECT_EQ(offsetof(dynstack_policy, pin_kthreads), 36U);
+    EXPECT_EQ(offsetof(dynstack_task, pid), 4U);
+}
+
+TEST(Abi, CommandsAreDistinct) {
+    const unsigned long cmds[] = {DYNSTACK_IOC_VERSION,    DYNSTACK_IOC_STATS,
+                                  DYNSTACK_IOC_CPU_STATS,  DYNSTACK_IOC_GET_POLICY,
+                                  DYNSTACK_IOC_SET_POLICY, DYNSTACK_IOC_TASK,
+                                  DYNSTACK_IOC_RECLAIM};
+    for (std::size_t i = 0; i < std::size(cmds); i++) {
+        for (std::size_t j = i + 1; j < std::size(cmds); j++) {
+            EXPECT_NE(cmds[i], cmds[j]);
+        }
+    }
+}
