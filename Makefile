@@ -37,7 +37,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/ccache
 KMAKE := $(MAKE) -C $(SRC) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache clang" -j$(JOBS)
 
 .PHONY: all deps tree config kernel module tool selftests initramfs vm run \
-	test test-host bench clean distclean checkpatch devtree export-patches help
+	test test-host bench clean distclean checkpatch lint devtree export-patches help
 
 all: kernel module tool selftests initramfs
 
@@ -107,6 +107,10 @@ test-host: deps
 
 checkpatch: tree
 	@$(TOP)/scripts/checkpatch.sh "$(SRC)"
+
+# checkpatch, kernel-doc, clang-format, clang-tidy (also part of make test).
+lint: tree
+	@$(TOP)/scripts/lint.sh "$(SRC)"
 
 # A git tree (build/dev) with the series applied, for working on patches;
 # export-patches writes it back to kernel/patches and kernel/tree.

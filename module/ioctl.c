@@ -116,9 +116,9 @@ static long ioc_stats(void __user *uarg)
 	s->kicks = st.kicks;
 	s->refused = st.refused;
 	/* Written under the supply lock by the worker; a stale read is fine. */
-	s->refilled = data_race(ds_main_supply.refilled);
-	s->refill_failed = data_race(ds_main_supply.refill_failed);
-	s->trimmed = data_race(ds_main_supply.trimmed);
+	s->refilled = READ_ONCE(ds_main_supply.refilled);
+	s->refill_failed = READ_ONCE(ds_main_supply.refill_failed);
+	s->trimmed = READ_ONCE(ds_main_supply.trimmed);
 	s->reclaim_passes = rs.passes;
 	s->reclaim_scanned = rs.scanned;
 	s->reclaim_detached = rs.detached;
@@ -149,7 +149,7 @@ static long ioc_cpu_stats(void __user *uarg)
 	c.cpu = cpu;
 	c.online = cpu_online(cpu);
 	/* Another CPU's magazine: a stale snapshot is fine. */
-	c.magazine_pages = data_race(per_cpu_ptr(ds_main_supply.mags, cpu)->nr);
+	c.magazine_pages = READ_ONCE(per_cpu_ptr(ds_main_supply.mags, cpu)->nr);
 	c.take_magazine = st.take_magazine;
 	c.take_depot = st.take_depot;
 	c.take_reserve = st.take_reserve;

@@ -222,7 +222,9 @@ static void tunables_changed(void)
  * @new: the whole set
  * @why: on error, what is wrong with it
  *
- * All or nothing: an invalid set changes nothing. Return: 0, -EINVAL.
+ * All or nothing: an invalid set changes nothing.
+ *
+ * Return: 0, or -EINVAL.
  */
 int ds_tunables_set(const struct ds_tunables *new, const char **why)
 {
@@ -306,8 +308,8 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     "reclaim_passes %llu\nreclaim_scanned %llu\n"
 			     "reclaim_detached %llu\nreclaim_harvested %llu\n"
 			     "reclaim_released %llu\nreclaim_flushes %llu\n",
-			     data_race(ds_main_supply.refilled), data_race(ds_main_supply.refill_failed),
-			     data_race(ds_main_supply.trimmed), rs.passes, rs.scanned,
+			     READ_ONCE(ds_main_supply.refilled), READ_ONCE(ds_main_supply.refill_failed),
+			     READ_ONCE(ds_main_supply.trimmed), rs.passes, rs.scanned,
 			     rs.detached, rs.harvested, rs.released, rs.flushes);
 	return len;
 }
@@ -324,7 +326,7 @@ static ssize_t stats_per_cpu_show(struct kobject *kobj,
 
 		ds_supply_stats(&ds_main_supply, cpu, &st);
 		len += sysfs_emit_at(buf, len, "%d %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
-				     cpu, data_race(per_cpu_ptr(ds_main_supply.mags, cpu)->nr),
+				     cpu, READ_ONCE(per_cpu_ptr(ds_main_supply.mags, cpu)->nr),
 				     st.take_magazine, st.take_depot, st.take_reserve,
 				     st.take_short, st.give_magazine, st.give_depot,
 				     st.kicks, st.refused);

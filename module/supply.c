@@ -78,7 +78,9 @@ static bool wants_work(struct ds_supply *s)
  * @pages: receives the pages
  * @nr: how many are wanted
  *
- * IRQs off. Return: how many pages were put in @pages.
+ * IRQs off.
+ *
+ * Return: how many pages were put in @pages.
  */
 unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 			    unsigned int nr)
@@ -167,7 +169,7 @@ bool ds_supply_admit(struct ds_supply *s)
 {
 	/* A threshold read without the lock: a stale value only delays. */
 	return READ_ONCE(s->t->detach) &&
-	       data_race(s->reserve_nr) >= READ_ONCE(s->t->reserve_pages);
+	       READ_ONCE(s->reserve_nr) >= READ_ONCE(s->t->reserve_pages);
 }
 
 /**
@@ -178,8 +180,10 @@ bool ds_supply_admit(struct ds_supply *s)
  * Fills the reserve to reserve_pages, the depot to halfway between its
  * watermarks if it is below depot_low, and gives pages above depot_high
  * (and above reserve_pages in the reserve) back to the page allocator.
- * May sleep when @gfp allows. Return: 0, or -ENOMEM if an allocation
- * failed (the levels are then short; the next kick tries again).
+ * May sleep when @gfp allows.
+ *
+ * Return: 0, or -ENOMEM if an allocation failed (the levels are then
+ * short; the next kick tries again).
  */
 int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 {
@@ -281,7 +285,7 @@ void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l)
 	l->magazines = 0;
 	/* Statistics: racy snapshots of other CPUs' magazines are fine. */
 	for_each_possible_cpu(cpu)
-		l->magazines += data_race(per_cpu_ptr(s->mags, cpu)->nr);
+		l->magazines += READ_ONCE(per_cpu_ptr(s->mags, cpu)->nr);
 	raw_spin_lock_irq(&s->lock);
 	l->depot = s->depot_nr;
 	l->reserve = s->reserve_nr;
@@ -302,13 +306,13 @@ void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum)
 		/* Counters owned by other CPUs: a torn read is not possible
 		 * for u64 on x86-64, a stale one is fine.
 		 */
-		sum->take_magazine += data_race(st->take_magazine);
-		sum->take_depot += data_race(st->take_depot);
-		sum->take_reserve += data_race(st->take_reserve);
-		sum->take_short += data_race(st->take_short);
-		sum->give_magazine += data_race(st->give_magazine);
-		sum->give_depot += data_race(st->give_depot);
-		sum->kicks += data_race(st->kicks);
-		sum->refused += data_race(st->refused);
+		sum->take_magazine += READ_ONCE(st->take_magazine);
+		sum->take_depot += READ_ONCE(st->take_depot);
+		sum->take_reserve += READ_ONCE(st->take_reserve);
+		sum->take_short += READ_ONCE(st->take_short);
+		sum->give_magazine += READ_ONCE(st->give_magazine);
+		sum->give_depot += READ_ONCE(st->give_depot);
+		sum->kicks += READ_ONCE(st->kicks);
+		sum->refused += READ_ONCE(st->refused);
 	}
 }

@@ -337,6 +337,8 @@ unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
  * Must only be called once a global TLB flush has completed after the
  * pending pages' PTEs were cleared (I3). The same flush also retires every
  * stale slot of @ds.
+ *
+ * Return: the number of pages in @out.
  */
 unsigned int dynstack_release_pending(struct dynstack *ds, struct page **out)
 {
@@ -372,6 +374,12 @@ static int record_pte(pte_t *pte, unsigned long addr, void *data)
 
 /**
  * dynstack_create - a new stack with its top @nr_pages pages resident
+ * @node: NUMA node for the pages and the metadata
+ * @nr_pages: how many pages, from the top, to allocate now (at least 1)
+ *
+ * Sleeps. The stack is on dynstack_all from here until dynstack_destroy().
+ *
+ * Return: the stack, or NULL if memory ran out.
  */
 struct dynstack *dynstack_create(int node, unsigned int nr_pages)
 {
@@ -428,6 +436,7 @@ free_ds:
 
 /**
  * dynstack_destroy - free a stack that no task uses any more
+ * @ds: the stack
  *
  * Sleeps. The virtual area goes back through vmalloc's lazy purge, so it is
  * reused only after a TLB flush; its pages, pending ones included, are
@@ -807,6 +816,7 @@ static void dynstack_repopulate_all(void)
 
 /**
  * dynstack_register - make @ops the policy: from now on stacks may be partial
+ * @ops: the policy; must stay valid until dynstack_unregister() returns
  *
  * Return: 0, or -EBUSY if another policy is registered.
  */
@@ -834,6 +844,7 @@ EXPORT_SYMBOL_GPL(dynstack_register);
 
 /**
  * dynstack_unregister - eject the policy; every stack is full afterwards
+ * @ops: the registered policy
  *
  * Sleeps. Stops detaching, makes new stacks full, puts a page in every
  * missing slot of every stack, and only then turns the switch-in hook off,
@@ -912,6 +923,7 @@ static bool reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl
 
 /**
  * dynstack_reclaim - one pass over the tasks that are not running
+ * @ctl: what to take, which tasks (@ctl->filter), and the results
  *
  * Untouched pages below each task's stack pointer are given back at once;
  * with ctl->touched, touched ones are cleared too and, after one global TLB

@@ -23,30 +23,23 @@ constexpr std::array<Command, 9> kCommands = {{
      "savings, resident and virtual stack memory, supply, failures",
      "One screen: stacks, resident against virtual stack memory and the savings, the page\n"
      "supply levels, and every failure counter."},
-    {"stats", Verb::Stats, "stats [--per-cpu]",
-     "every counter, in total or per CPU",
+    {"stats", Verb::Stats, "stats [--per-cpu]", "every counter, in total or per CPU",
      "Every counter of the core and of dynstack.ko; --per-cpu: the supply counters of each\n"
      "CPU."},
-    {"get", Verb::Get, "get [KEY...]",
-     "the tunables and their ranges",
+    {"get", Verb::Get, "get [KEY...]", "the tunables and their ranges",
      "The tunables (all, or the KEYs given), with their ranges."},
-    {"set", Verb::Set, "set KEY=VALUE...",
-     "change tunables, all or none (CAP_SYS_ADMIN)",
+    {"set", Verb::Set, "set KEY=VALUE...", "change tunables, all or none (CAP_SYS_ADMIN)",
      "Change tunables. Every value is checked here with the module's ranges, then all are\n"
      "sent as one struct: the module applies all of them or none. Needs CAP_SYS_ADMIN."},
-    {"task", Verb::Task, "task PID...",
-     "stack residency of threads",
+    {"task", Verb::Task, "task PID...", "stack residency of threads",
      "Stack residency of threads: resident pages, pages in use at the last switch-out and\n"
      "their high-water mark. Other users' threads need ptrace read access."},
-    {"top", Verb::Top, "top [-n N]",
-     "threads with the most resident stack pages",
+    {"top", Verb::Top, "top [-n N]", "threads with the most resident stack pages",
      "The N threads (default 20) with the most resident stack pages."},
-    {"reclaim", Verb::Reclaim, "reclaim [--touched]",
-     "one reclaim pass now (CAP_SYS_ADMIN)",
+    {"reclaim", Verb::Reclaim, "reclaim [--touched]", "one reclaim pass now (CAP_SYS_ADMIN)",
      "Run one reclaim pass now over sleeping tasks; --touched also takes touched pages below\n"
      "their stack pointer (costs one TLB flush). Needs CAP_SYS_ADMIN."},
-    {"watch", Verb::Watch, "watch [-i SECONDS] [-n COUNT]",
-     "status, repeated",
+    {"watch", Verb::Watch, "watch [-i SECONDS] [-n COUNT]", "status, repeated",
      "status, again every SECONDS (default 2), COUNT times or until interrupted."},
     {"version", Verb::Version, "version", "ABI versions of the tool and the module",
      "The ABI versions of dynstackctl and of the module."},
@@ -118,6 +111,71 @@ std::string command_help(Verb verb) {
 
 bool read_only(Verb verb) { return verb != Verb::Set && verb != Verb::Reclaim; }
 
+namespace {
+
+// An argument after the command: its own options and operands.
+Result<Unit> command_arg(Options &o, const std::vector<std::string> &argv, std::size_t &i) {
+    const std::string &a = argv[i];
+    if (a == "--per-cpu" && o.verb == Verb::Stats) {
+        o.per_cpu = true;
+    } else if (a == "--touched" && o.verb == Verb::Reclaim) {
+        o.touched = true;
+    } else if (a == "-i" && o.verb == Verb::Watch) {
+        auto v = number_arg(argv, i, "-i", 1, 3600);
+        if (!v.ok()) {
+            return v.error();
+        }
+        o.interval_s = v.value();
+    } else if (a == "-n" && (o.verb == Verb::Watch || o.verb == Verb::Top)) {
+        auto v = number_arg(argv, i, "-n", 1, 1000000);
+        if (!v.ok()) {
+            return v.error();
+        }
+        if (o.verb == Verb::Watch) {
+            o.count = static_cast<int>(v.value());
+        } else {
+            o.top_n = v.value();
+        }
+    } else if (a.rfind('-', 0) == 0 && a.size() > 1) {
+        return Error{"unknown option '" + a + "' for this command (see dynstackctl help)",
+                     Exit::Usage};
+    } else if (o.verb == Verb::Get || o.verb == Verb::Set || o.verb == Verb::Task) {
+        o.args.push_back(a);
+    } else {
+        return Error{"unexpected argument '" + a + "' (see dynstackctl help)", Exit::Usage};
+    }
+    return Unit{};
+}
+
+// "help [COMMAND]" at @i.
+Result<Options> help_arg(Options o, const std::vector<std::string> &argv, std::size_t i) {
+    o.verb = Verb::Help;
+    if (i + 1 < argv.size()) {
+        const Command *c = find_command(argv[i + 1]);
+        if (c == nullptr) {
+            return Error{"help: unknown command '" + argv[i + 1] + "'", Exit::Usage};
+        }
+        o.help_for = c->verb;
+    }
+    return o;
+}
+
+Result<Options> check_complete(const Options &o) {
+    if (o.verb == Verb::Set && o.args.empty()) {
+        return Error{"set: nothing to set; give KEY=VALUE (see dynstackctl help set)", Exit::Usage};
+    }
+    if (o.verb == Verb::Task && o.args.empty()) {
+        return Error{"task: give at least one thread id", Exit::Usage};
+    }
+    if (o.drop_caps && !read_only(o.verb)) {
+        return Error{"--drop-caps is for read-only commands; this one needs CAP_SYS_ADMIN",
+                     Exit::Usage};
+    }
+    return o;
+}
+
+} // namespace
+
 Result<Options> parse_args(const std::vector<std::string> &argv) {
     Options o;
     bool have_verb = false;
@@ -139,70 +197,26 @@ Result<Options> parse_args(const std::vector<std::string> &argv) {
         } else if (a == "--version") {
             o.verb = Verb::Version;
             have_verb = true;
-        } else if (!have_verb) {
-            if (a == "help") {
-                o.verb = Verb::Help;
-                if (i + 1 < argv.size()) {
-                    const Command *c = find_command(argv[i + 1]);
-                    if (c == nullptr) {
-                        return Error{"help: unknown command '" + argv[i + 1] + "'", Exit::Usage};
-                    }
-                    o.help_for = c->verb;
-                }
-                return o;
+        } else if (have_verb) {
+            auto r = command_arg(o, argv, i);
+            if (!r.ok()) {
+                return r.error();
             }
-            const Command *c = find_command(a);
-            if (c == nullptr) {
-                return Error{(a.rfind('-', 0) == 0 ? "unknown option '" : "unknown command '") + a +
-                                 "' (see dynstackctl --help)",
-                             Exit::Usage};
-            }
+        } else if (a == "help") {
+            return help_arg(o, argv, i);
+        } else if (const Command *c = find_command(a); c != nullptr) {
             o.verb = c->verb;
             have_verb = true;
-        } else if (a == "--per-cpu" && o.verb == Verb::Stats) {
-            o.per_cpu = true;
-        } else if (a == "--touched" && o.verb == Verb::Reclaim) {
-            o.touched = true;
-        } else if (a == "-i" && o.verb == Verb::Watch) {
-            auto v = number_arg(argv, i, "-i", 1, 3600);
-            if (!v.ok()) {
-                return v.error();
-            }
-            o.interval_s = v.value();
-        } else if (a == "-n" && (o.verb == Verb::Watch || o.verb == Verb::Top)) {
-            auto v = number_arg(argv, i, "-n", 1, 1000000);
-            if (!v.ok()) {
-                return v.error();
-            }
-            if (o.verb == Verb::Watch) {
-                o.count = static_cast<int>(v.value());
-            } else {
-                o.top_n = v.value();
-            }
-        } else if (a.rfind('-', 0) == 0 && a.size() > 1) {
-            return Error{"unknown option '" + a + "' for this command (see dynstackctl help)",
-                         Exit::Usage};
-        } else if (o.verb == Verb::Get || o.verb == Verb::Set || o.verb == Verb::Task) {
-            o.args.push_back(a);
         } else {
-            return Error{"unexpected argument '" + a + "' (see dynstackctl help)", Exit::Usage};
+            return Error{(a.rfind('-', 0) == 0 ? "unknown option '" : "unknown command '") + a +
+                             "' (see dynstackctl --help)",
+                         Exit::Usage};
         }
     }
     if (!have_verb) {
         return Error{"no command given (see dynstackctl --help)", Exit::Usage};
     }
-    if (o.verb == Verb::Set && o.args.empty()) {
-        return Error{"set: nothing to set; give KEY=VALUE (see dynstackctl help set)",
-                     Exit::Usage};
-    }
-    if (o.verb == Verb::Task && o.args.empty()) {
-        return Error{"task: give at least one thread id", Exit::Usage};
-    }
-    if (o.drop_caps && !read_only(o.verb)) {
-        return Error{"--drop-caps is for read-only commands; this one needs CAP_SYS_ADMIN",
-                     Exit::Usage};
-    }
-    return o;
+    return check_complete(o);
 }
 
 } // namespace dynstack

@@ -18,8 +18,7 @@ class Json {
     Json &end_array();
     Json &key(std::string_view k);
     template <std::integral T>
-        requires(!std::same_as<T, bool>)
-    Json &value(T v) {
+    requires(!std::same_as<T, bool>) Json &value(T v) {
         comma();
         out_ += std::to_string(v);
         return *this;

@@ -7,6 +7,7 @@
 #include "render.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -19,8 +20,6 @@
 
 namespace dynstack {
 namespace {
-
-volatile std::sig_atomic_t interrupted = 0; // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
 long kernel_stack_kb() {
     std::ifstream in("/proc/meminfo");
@@ -51,81 +50,162 @@ Result<std::string> status(const Device &dev, bool json) {
     return render_status({dev.version(), s.value(), kernel_stack_kb()}, json);
 }
 
-Result<std::string> run_read(const Options &o, const Device &dev) {
+Result<std::string> cmd_stats(const Options &o, const Device &dev) {
+    if (!o.per_cpu) {
+        auto s = dev.stats();
+        if (!s.ok()) {
+            return s.error();
+        }
+        return render_stats(s.value(), o.json);
+    }
+    std::vector<dynstack_cpu_stats> cpus;
+    for (std::uint32_t c = 0; c < dev.version().nr_cpu_ids; c++) {
+        auto cs = dev.cpu_stats(c);
+        if (cs.ok()) { // CPUs that are not possible are skipped
+            cpus.push_back(cs.value());
+        }
+    }
+    return render_cpu_stats(cpus, o.json);
+}
+
+Result<std::string> cmd_get(const Options &o, const Device &dev) {
+    for (const auto &k : o.args) {
+        if (find_tunable(k) == nullptr) {
+            return Error{"get: unknown tunable '" + k + "' (see dynstackctl help get)",
+                         Exit::Usage};
+        }
+    }
+    auto p = dev.policy();
+    if (!p.ok()) {
+        return p.error();
+    }
+    return render_policy(p.value(), o.args, o.json);
+}
+
+Result<std::string> cmd_task(const Options &o, const Device &dev) {
+    std::vector<TaskRow> rows;
+    for (const auto &a : o.args) {
+        auto tid = parse_u32(a, "task");
+        if (!tid.ok() || tid.value() == 0 || tid.value() > 0x3fffffff) {
+            return Error{"task: '" + a + "' is not a thread id", Exit::Usage};
+        }
+        const int id = static_cast<int>(tid.value());
+        auto t = dev.task(id);
+        if (!t.ok()) {
+            return t.error();
+        }
+        rows.push_back({id, comm_of("/proc/" + a), t.value()});
+    }
+    return render_tasks(rows, o.json);
+}
+
+// Every thread of every process that we may read.
+std::vector<TaskRow> all_tasks(const Device &dev) {
+    std::vector<TaskRow> rows;
+    std::error_code ec;
+    for (const auto &proc : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto name = proc.path().filename().string();
+        if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) == 0) {
+            continue;
+        }
+        std::error_code ec2;
+        for (const auto &task : std::filesystem::directory_iterator(proc.path() / "task", ec2)) {
+            int tid = 0;
+            const auto tname = task.path().filename().string();
+            std::from_chars(tname.data(), tname.data() + tname.size(), tid);
+            auto t = dev.task(tid);
+            if (t.ok()) { // gone, or not ours to read: skipped
+                rows.push_back({tid, comm_of(task.path()), t.value()});
+            }
+        }
+    }
+    return rows;
+}
+
+Result<std::string> cmd_top(const Options &o, const Device &dev) {
+    auto rows = all_tasks(dev);
+    std::sort(rows.begin(), rows.end(), [](const TaskRow &a, const TaskRow &b) {
+        return a.info.resident_pages != b.info.resident_pages
+                   ? a.info.resident_pages > b.info.resident_pages
+                   : a.tid < b.tid;
+    });
+    if (rows.size() > o.top_n) {
+        rows.resize(o.top_n);
+    }
+    return render_tasks(rows, o.json);
+}
+
+Result<std::string> cmd_set(const Options &o, const Device &dev) {
+    auto p = dev.policy();
+    if (!p.ok()) {
+        return p.error();
+    }
+    dynstack_policy next = p.value();
+    auto a = apply_assignments(next, o.args);
+    if (!a.ok()) {
+        return a.error();
+    }
+    const auto reserve_min = (dev.version().stack_pages - 1) * dev.version().nr_cpu_ids;
+    auto v = validate_policy(next, reserve_min);
+    if (!v.ok()) {
+        return Error{"set: " + v.error().message, v.error().code};
+    }
+    auto r = dev.set_policy(next);
+    if (!r.ok()) {
+        return r.error();
+    }
+    return std::string();
+}
+
+Result<std::string> cmd_reclaim(const Options &o, const Device &dev) {
+    auto r = dev.reclaim(o.touched ? DYNSTACK_RECLAIM_TOUCHED : 0);
+    if (!r.ok()) {
+        return r.error();
+    }
+    return render_reclaim(r.value(), o.json);
+}
+
+std::atomic<bool> &interrupted() {
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
+Result<std::string> cmd_watch(const Options &o, const Device &dev) {
+    static_assert(std::atomic<bool>::is_always_lock_free);
+    std::signal(SIGINT, [](int) { interrupted().store(true); });
+    for (int i = 0; (o.count < 0 || i < o.count) && !interrupted().load(); i++) {
+        if (i > 0) {
+            std::this_thread::sleep_for(std::chrono::seconds(o.interval_s));
+        }
+        auto s = status(dev, o.json);
+        if (!s.ok()) {
+            return s.error();
+        }
+        std::cout << s.value() << (o.json ? "" : "\n") << std::flush;
+    }
+    return std::string();
+}
+
+Result<std::string> dispatch(const Options &o, const Device &dev) {
     switch (o.verb) {
     case Verb::Status:
         return status(dev, o.json);
-    case Verb::Stats: {
-        if (!o.per_cpu) {
-            auto s = dev.stats();
-            return s.ok() ? Result<std::string>(render_stats(s.value(), o.json)) : s.error();
-        }
-        std::vector<dynstack_cpu_stats> cpus;
-        for (std::uint32_t c = 0; c < dev.version().nr_cpu_ids; c++) {
-            auto cs = dev.cpu_stats(c);
-            if (cs.ok()) {
-                cpus.push_back(cs.value());
-            }
-        }
-        return render_cpu_stats(cpus, o.json);
-    }
-    case Verb::Get: {
-        for (const auto &k : o.args) {
-            if (find_tunable(k) == nullptr) {
-                return Error{"get: unknown tunable '" + k + "' (see dynstackctl help get)",
-                             Exit::Usage};
-            }
-        }
-        auto p = dev.policy();
-        return p.ok() ? Result<std::string>(render_policy(p.value(), o.args, o.json)) : p.error();
-    }
-    case Verb::Task: {
-        std::vector<TaskRow> rows;
-        for (const auto &a : o.args) {
-            auto tid = parse_u32(a, "task");
-            if (!tid.ok() || tid.value() == 0 || tid.value() > 0x3fffffff) {
-                return Error{"task: '" + a + "' is not a thread id", Exit::Usage};
-            }
-            const int id = static_cast<int>(tid.value());
-            auto t = dev.task(id);
-            if (!t.ok()) {
-                return t.error();
-            }
-            rows.push_back({id, comm_of("/proc/" + a), t.value()});
-        }
-        return render_tasks(rows, o.json);
-    }
-    case Verb::Top: {
-        std::vector<TaskRow> rows;
-        std::error_code ec;
-        for (const auto &proc : std::filesystem::directory_iterator("/proc", ec)) {
-            const auto name = proc.path().filename().string();
-            if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) {
-                continue;
-            }
-            std::error_code ec2;
-            for (const auto &task : std::filesystem::directory_iterator(proc.path() / "task", ec2)) {
-                int tid = 0;
-                const auto tname = task.path().filename().string();
-                std::from_chars(tname.data(), tname.data() + tname.size(), tid);
-                auto t = dev.task(tid);
-                if (t.ok()) { // gone, or not ours to read: skipped
-                    rows.push_back({tid, comm_of(task.path()), t.value()});
-                }
-            }
-        }
-        std::sort(rows.begin(), rows.end(), [](const TaskRow &a, const TaskRow &b) {
-            return a.info.resident_pages != b.info.resident_pages
-                       ? a.info.resident_pages > b.info.resident_pages
-                       : a.tid < b.tid;
-        });
-        if (rows.size() > o.top_n) {
-            rows.resize(o.top_n);
-        }
-        return render_tasks(rows, o.json);
-    }
+    case Verb::Stats:
+        return cmd_stats(o, dev);
+    case Verb::Get:
+        return cmd_get(o, dev);
+    case Verb::Set:
+        return cmd_set(o, dev);
+    case Verb::Task:
+        return cmd_task(o, dev);
+    case Verb::Top:
+        return cmd_top(o, dev);
+    case Verb::Reclaim:
+        return cmd_reclaim(o, dev);
+    case Verb::Watch:
+        return cmd_watch(o, dev);
     default:
-        return Error{"internal: not a read command", Exit::Failure};
+        return Error{"internal: unexpected command", Exit::Failure};
     }
 }
 
@@ -159,52 +239,7 @@ int run(const Options &o) {
     if (!dev.ok()) {
         return fail(dev.error());
     }
-    const Device &d = dev.value();
-
-    if (o.verb == Verb::Set) {
-        auto p = d.policy();
-        if (!p.ok()) {
-            return fail(p.error());
-        }
-        dynstack_policy next = p.value();
-        auto a = apply_assignments(next, o.args);
-        if (!a.ok()) {
-            return fail(a.error());
-        }
-        const auto reserve_min = (d.version().stack_pages - 1) * d.version().nr_cpu_ids;
-        auto v = validate_policy(next, reserve_min);
-        if (!v.ok()) {
-            return fail({"set: " + v.error().message, v.error().code});
-        }
-        auto r = d.set_policy(next);
-        if (!r.ok()) {
-            return fail(r.error());
-        }
-        return 0;
-    }
-    if (o.verb == Verb::Reclaim) {
-        auto r = d.reclaim(o.touched ? DYNSTACK_RECLAIM_TOUCHED : 0);
-        if (!r.ok()) {
-            return fail(r.error());
-        }
-        std::cout << render_reclaim(r.value(), o.json);
-        return 0;
-    }
-    if (o.verb == Verb::Watch) {
-        std::signal(SIGINT, [](int) { interrupted = 1; });
-        for (int i = 0; (o.count < 0 || i < o.count) && interrupted == 0; i++) {
-            if (i > 0) {
-                std::this_thread::sleep_for(std::chrono::seconds(o.interval_s));
-            }
-            auto s = status(d, o.json);
-            if (!s.ok()) {
-                return fail(s.error());
-            }
-            std::cout << s.value() << (o.json ? "" : "\n") << std::flush;
-        }
-        return 0;
-    }
-    auto out = run_read(o, d);
+    auto out = dispatch(o, dev.value());
     if (!out.ok()) {
         return fail(out.error());
     }
@@ -216,12 +251,17 @@ int run(const Options &o) {
 } // namespace dynstack
 
 int main(int argc, char **argv) {
-    const std::span<char *> argspan(argv, static_cast<std::size_t>(argc));
-    const std::vector<std::string> args(argspan.begin() + 1, argspan.end());
-    auto o = dynstack::parse_args(args);
-    if (!o.ok()) {
-        std::cerr << "dynstackctl: " << o.error().message << "\n";
-        return static_cast<int>(o.error().code);
+    try {
+        const std::span<char *> argspan(argv, static_cast<std::size_t>(argc));
+        const std::vector<std::string> args(argspan.begin() + 1, argspan.end());
+        auto o = dynstack::parse_args(args);
+        if (!o.ok()) {
+            std::cerr << "dynstackctl: " << o.error().message << "\n";
+            return static_cast<int>(o.error().code);
+        }
+        return dynstack::run(o.value());
+    } catch (const std::exception &e) {
+        std::cerr << "dynstackctl: " << e.what() << "\n";
+        return static_cast<int>(dynstack::Exit::Failure);
     }
-    return dynstack::run(o.value());
 }

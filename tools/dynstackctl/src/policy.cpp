@@ -6,10 +6,8 @@
 namespace dynstack {
 
 const std::array<Tunable, 8> kTunables = {{
-    {"detach", &dynstack_policy::detach, 0, 1,
-     "take untouched stack pages at switch-out (0/1)"},
-    {"magazine_size", &dynstack_policy::magazine_size, 1, 256,
-     "pages kept per CPU for switch-ins"},
+    {"detach", &dynstack_policy::detach, 0, 1, "take untouched stack pages at switch-out (0/1)"},
+    {"magazine_size", &dynstack_policy::magazine_size, 1, 256, "pages kept per CPU for switch-ins"},
     {"depot_low", &dynstack_policy::depot_low, 0, 1U << 20,
      "refill the shared depot below this many pages"},
     {"depot_high", &dynstack_policy::depot_high, 1, 1U << 22,
@@ -48,8 +46,7 @@ Result<std::uint32_t> parse_u32(std::string_view text, std::string_view what) {
                      Exit::Usage};
     }
     if (ec == std::errc::result_out_of_range) {
-        return Error{std::string(what) + ": '" + std::string(text) + "' is too large",
-                     Exit::Usage};
+        return Error{std::string(what) + ": '" + std::string(text) + "' is too large", Exit::Usage};
     }
     return v;
 }

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdio>
+#include <span>
 #include <utility>
 
 namespace dynstack {
@@ -108,8 +109,8 @@ std::string render_status(const StatusData &d, bool json) {
     if (d.kernel_stack_kb >= 0) {
         out += "KernelStack:    " + std::to_string(d.kernel_stack_kb) + " kB (/proc/meminfo)\n";
     }
-    out += "supply:         magazines " + num(s.magazine_pages) + ", depot " +
-           num(s.depot_pages) + ", reserve " + num(s.reserve_pages) + " pages\n";
+    out += "supply:         magazines " + num(s.magazine_pages) + ", depot " + num(s.depot_pages) +
+           ", reserve " + num(s.reserve_pages) + " pages\n";
     out += "failures:       " + num(failures) + " (nopage " + num(s.nopage) + ", short takes " +
            num(s.take_short) + ", failed refills " + num(s.refill_failed) + ")\n";
     out += "admission:      " + num(s.refused) + " detaches refused while the reserve was low\n";
@@ -125,7 +126,7 @@ std::string render_stats(const dynstack_stats &s, bool json) {
             j.field(name, value);
         }
         j.key("residency").begin_array();
-        for (const auto r : s.residency) {
+        for (const auto r : std::span(s.residency)) {
             j.value(U64{r});
         }
         j.end_array();
@@ -139,10 +140,12 @@ std::string render_stats(const dynstack_stats &s, bool json) {
     std::string out = t.render();
     out += "\nresident pages per stack:\n";
     Table h({"pages", "stacks"});
-    for (std::size_t i = 0; i < DYNSTACK_HIST_BUCKETS; i++) {
-        if (s.residency[i] != 0 || i <= 4) {
-            h.add({num(i), num(s.residency[i])});
+    std::size_t pages = 0;
+    for (const auto stacks : std::span(s.residency)) {
+        if (stacks != 0 || pages <= 4) {
+            h.add({num(pages), num(stacks)});
         }
+        pages++;
     }
     return out + h.render();
 }
@@ -202,8 +205,8 @@ std::string render_policy(const dynstack_policy &p, const std::vector<std::strin
     }
     Table tab({"key", "value", "range", "meaning"});
     for (const auto *t : shown) {
-        tab.add({std::string(t->name), num(p.*(t->field)),
-                 num(t->min) + ".." + num(t->max), std::string(t->help)});
+        tab.add({std::string(t->name), num(p.*(t->field)), num(t->min) + ".." + num(t->max),
+                 std::string(t->help)});
     }
     return tab.render();
 }
@@ -228,8 +231,7 @@ std::string render_tasks(const std::vector<TaskRow> &rows, bool json) {
     Table t({"tid", "comm", "resident", "last_used", "max_used", "of"});
     for (const auto &r : rows) {
         t.add({std::to_string(r.tid), r.comm, num(r.info.resident_pages),
-               num(r.info.last_used_pages), num(r.info.max_used_pages),
-               num(r.info.stack_pages)});
+               num(r.info.last_used_pages), num(r.info.max_used_pages), num(r.info.stack_pages)});
     }
     return t.render();
 }

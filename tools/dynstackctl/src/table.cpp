@@ -10,8 +10,7 @@ namespace {
 
 bool numeric(const std::string &s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '%' ||
-               c == '-';
+        return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '%' || c == '-';
     });
 }
 

@@ -53,8 +53,9 @@ struct module;
  * @last_used:	pages at or above the stack pointer at the last switch-out.
  * @max_used:	high-water mark of @last_used.
  * @vm:		the VA-only vmalloc area (no pages of its own).
+ * @node:	NUMA node of the stack.
  * @task:	owner, NULL while cached or being freed.
- * @node:	on dynstack_all, under dynstack_all_lock.
+ * @list:	on dynstack_all, under dynstack_all_lock.
  * @rcu:	RCU-deferred free; lives here, not in the stack's lowest page.
  * @free_node:	deferred destruction from interrupt context.
  */
@@ -106,18 +107,27 @@ struct dynstack_ops {
 };
 
 /**
- * struct dynstack_core_stats - what the core counts (all since boot)
+ * struct dynstack_core_stats - what the core counts
+ * @stacks:	live dynamic stacks, cached ones included
+ * @partial:	of those, stacks with a page missing
+ * @resident_pages: pages held by live stacks
+ * @populated:	pages installed fresh at switch-in, since boot
+ * @reinstalled: pending pages put back at switch-in, since boot
+ * @detached:	Accessed=0 pages taken away, since boot
+ * @harvested:	touched dead pages taken from sleeping tasks, since boot
+ * @released:	of those, pages freed after a TLB flush, since boot
+ * @nopage:	switch-ins the policy's supply could not serve, since boot
  */
 struct dynstack_core_stats {
-	unsigned long stacks;		/* live dynamic stacks */
-	unsigned long partial;		/* of those, with a page missing */
-	unsigned long resident_pages;	/* pages held by live stacks */
-	unsigned long populated;	/* pages installed fresh at switch-in */
-	unsigned long reinstalled;	/* pending pages put back at switch-in */
-	unsigned long detached;		/* Accessed=0 pages taken at switch-out */
-	unsigned long harvested;	/* pages taken from sleeping tasks */
-	unsigned long released;		/* pending pages freed after a flush */
-	unsigned long nopage;		/* switch-ins the supply could not serve */
+	unsigned long stacks;
+	unsigned long partial;
+	unsigned long resident_pages;
+	unsigned long populated;
+	unsigned long reinstalled;
+	unsigned long detached;
+	unsigned long harvested;
+	unsigned long released;
+	unsigned long nopage;
 };
 
 extern struct kobject *dynstack_kobj;	/* /sys/kernel/mm/dynstack */
@@ -162,9 +172,14 @@ void dynstack_unregister(const struct dynstack_ops *ops);
 /**
  * struct dynstack_reclaim_ctl - one reclaim pass over sleeping tasks
  * @filter:	called under RCU for each candidate task; return false to skip.
+ * @data:	passed to @filter.
  * @touched:	also take touched pages below the stack pointer (costs a
  *		global TLB flush per pass); otherwise only Accessed=0 pages.
- * @scanned, @detached, @harvested, @released, @flushes: results.
+ * @scanned:	result: tasks looked at.
+ * @detached:	result: untouched pages given back at once.
+ * @harvested:	result: touched pages cleared, kept until the flush.
+ * @released:	result: of those, pages given back after the flush.
+ * @flushes:	result: global TLB flushes done.
  */
 struct dynstack_reclaim_ctl {
 	bool (*filter)(struct task_struct *p, void *data);

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# lint.sh SRC [SUMFILE]: the static checks, each one a pass or a fail:
+#   checkpatch   the patch series and the kernel-style C (scripts/checkpatch.sh)
+#   kernel-doc   kernel-doc comments of the core and the module
+#   clang-format dynstackctl's C++
+#   clang-tidy   dynstackctl's C++ (tools/dynstackctl/.clang-tidy)
+set -uo pipefail
+src=$1 sum=${2:-/dev/null}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+p=0 f=0
+
+check() {
+	local name=$1; shift
+	local out
+	if out=$("$@" 2>&1); then
+		echo "  PASS lint: $name"; p=$((p + 1))
+	else
+		echo "$out" | tail -20 | sed 's/^/    /'
+		echo "  FAIL lint: $name"; f=$((f + 1))
+	fi
+}
+
+kdoc() {
+	local out
+	out=$(perl "$src/scripts/kernel-doc" -none -Wall "$top"/kernel/tree/kernel/dynstack.c \
+		"$top"/kernel/tree/include/linux/dynstack.h "$top"/module/*.c "$top"/module/*.h 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+cxx_files() { (cd "$top" && git ls-files 'tools/dynstackctl/*.cpp' 'tools/dynstackctl/*.hpp'); }
+
+fmt() {
+	local bad=0
+	for f in $(cxx_files); do
+		clang-format --dry-run -Werror "$top/$f" || bad=1
+	done
+	return $bad
+}
+
+tidy() {
+	local dir=$build/tool-host
+	cmake -S "$top/tools/dynstackctl" -B "$dir" -DCMAKE_CXX_COMPILER=clang++ >/dev/null &&
+		clang-tidy -quiet -p "$dir" $(cxx_files | grep '\.cpp$' | sed "s|^|$top/|") 2>&1 |
+		grep -E 'warning:|error:' && return 1
+	return 0
+}
+
+check checkpatch "$top/scripts/checkpatch.sh" "$src"
+check kernel-doc kdoc
+check clang-format fmt
+check clang-tidy tidy
+echo "lint: $p passed, $f failed"
+echo "$p $f 0" >>"$sum"
+[ $f = 0 ]
