@@ -24,6 +24,8 @@ MEM      ?= 2048
 KVM      ?= 0
 
 SRC      := $(BUILD)/src
+# CONFIG=mainline builds the unpatched base tree (the benchmarks' reference).
+KTREE    := $(if $(filter mainline,$(CONFIG)),$(BUILD)/base,$(SRC))
 OBJ      := $(BUILD)/obj-$(CONFIG)
 BZIMAGE  := $(OBJ)/arch/x86/boot/bzImage
 MODDIR   := $(BUILD)/mod-$(CONFIG)
@@ -34,7 +36,7 @@ KSFTDIR  := $(BUILD)/selftests
 INITRD   := $(BUILD)/initramfs-$(CONFIG).cpio.gz
 
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
-KMAKE := $(MAKE) -C $(SRC) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache clang" -j$(JOBS)
+KMAKE := $(MAKE) -C $(KTREE) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache clang" -j$(JOBS)
 
 .PHONY: all deps tree config kernel module tool selftests initramfs vm run \
 	test test-host bench clean distclean checkpatch lint devtree export-patches help
@@ -53,13 +55,13 @@ tree: deps
 	@$(TOP)/scripts/prepare-tree.sh "$(SRC)" "$(if $(KERNEL_SRC),$(KERNEL_SRC),$(KERNEL_TARBALL))"
 
 config: tree
-	@$(TOP)/scripts/kconfig.sh "$(SRC)" "$(OBJ)" "$(CONFIG)"
+	@$(TOP)/scripts/kconfig.sh "$(KTREE)" "$(OBJ)" "$(CONFIG)"
 
 # kbuild itself is incremental; the find skips its ~15 s no-op walk when no
 # source file is newer than the image.
 kernel: config
 	@if [ ! -f $(BZIMAGE) ] || [ $(OBJ)/.config -nt $(BZIMAGE) ] || \
-	    [ -n "$$(find $(SRC) -newer $(BZIMAGE) -type f -print -quit)" ]; then \
+	    [ -n "$$(find $(KTREE) -newer $(BZIMAGE) -type f -print -quit)" ]; then \
 		echo "  KERNEL  $(CONFIG)"; \
 		$(KMAKE) bzImage modules >$(OBJ).log 2>&1 || \
 			{ tail -40 $(OBJ).log; echo "kernel build failed: $(OBJ).log"; exit 1; }; \
@@ -67,11 +69,15 @@ kernel: config
 
 module: kernel
 	@mkdir -p $(MODDIR)
+ifeq ($(CONFIG),mainline)
+	@echo "  MODULE  (none for mainline)"
+else
 	@rsync -a --delete $(TOP)/module/ $(MODDIR)/module/
 	@rsync -a --delete $(TOP)/uapi/ $(MODDIR)/uapi/
 	@$(KMAKE) M=$(MODDIR)/module modules >$(MODDIR).log 2>&1 || \
 		{ cat $(MODDIR).log; echo "module build failed"; exit 1; }
 	@echo "  MODULE  $(MODULE)"
+endif
 
 tool: deps
 	@$(MAKE) -s -C $(TOP)/tools/dynstackctl BUILD=$(TOOLDIR)
@@ -96,6 +102,11 @@ run: all
 		--script $(TOP)/scripts/guest/run-demo.sh \
 		--timeout $(TIMEOUT) --smp $(SMP) --mem $(MEM) --kvm $(KVM) \
 		--log $(BUILD)/run-$(CONFIG).log
+
+# Benchmarks: memory, context switch and creation against mainline.
+# QUICK=1 for the short version; results in build/bench/.
+bench: deps
+	@$(TOP)/scripts/bench.sh $(if $(QUICK),quick,full)
 
 # Every suite, in both kernel configurations. CONFIGS="fast" for a quick pass.
 CONFIGS ?= fast debug

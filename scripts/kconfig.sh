@@ -11,9 +11,17 @@ set -euo pipefail
 src=$1 obj=$2 cfg=$3
 top=$(cd "$(dirname "$0")/.." && pwd)
 frags=("$top/kernel/configs/base.config" "$top/kernel/configs/$cfg.config")
-[ -f "${frags[1]}" ] || { echo "kconfig: no configuration '$cfg' (kernel/configs/$cfg.config)" >&2; exit 1; }
+if [ "$cfg" = mainline ]; then
+	# The unpatched base tree, configured like "fast" without dynstack:
+	# the reference the benchmarks compare against.
+	mkdir -p "$obj"
+	grep -hv DYNAMIC_STACK "$top/kernel/configs/base.config" "$top/kernel/configs/fast.config" \
+		>"$obj/mainline.fragment"
+	frags=("$obj/mainline.fragment")
+fi
+[ -f "${frags[-1]}" ] || { echo "kconfig: no configuration '$cfg' (kernel/configs/$cfg.config)" >&2; exit 1; }
 
-stamp=$( (cat "${frags[@]}" "$src/.dynstack-series") | sha256sum | cut -d' ' -f1)
+stamp=$( (cat "${frags[@]}"; cat "$src/.dynstack-series" "$src/.base-id" 2>/dev/null) | sha256sum | cut -d' ' -f1)
 if [ -f "$obj/.config" ] && [ -f "$obj/.config.stamp" ] &&
    [ "$(cat "$obj/.config.stamp")" = "$stamp" ]; then
 	exit 0

@@ -9,6 +9,9 @@
 #   --results FILE   the guest's second serial port (/dev/ttyS1), where the
 #                    test runner writes machine-readable results
 #   --timeout S      kill a hung guest after S seconds (exit 124)
+#   --icount         deterministic mode: single-threaded TCG with
+#                    -icount shift=auto,sleep=off (guest time counts
+#                    instructions); for benchmarks
 #   --smp N --mem MiB --kvm 0|1 --append "ARGS" --quiet
 #
 # Exit status: the script's; 124 on timeout; 125 if the guest died without
@@ -16,7 +19,7 @@
 set -uo pipefail
 
 kernel= initrd= script= extra= results= timeout=900 smp=2 mem=2048 kvm=0
-append= log= quiet=0
+append= log= quiet=0 icount=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--icount) icount=1; shift ;;
 	*) echo "vm.sh: unknown option $1" >&2; exit 126 ;;
 	esac
 done
@@ -67,6 +71,9 @@ if [ "$kvm" = 1 ]; then
 	else
 		echo "vm.sh: KVM=1 but KVM did not complete a probe boot; using TCG" >&2
 	fi
+fi
+if [ "$icount" = 1 ]; then
+	accel=(-accel tcg,thread=single -icount shift=auto,sleep=off)
 fi
 [ "${accel[1]}" = kvm ] || accel+=(-cpu max)
 

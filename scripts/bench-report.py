@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn `make bench` raw results into results.json and a Markdown report.
+
+Usage: bench-report.py RESULTS.jsonl OUT.json OUT.md MODE MINUTES
+
+Every figure is compared with the other kernel states measured in the same
+invocation; targets are reported, met or missed, never tuned for.
+"""
+import json
+import statistics
+import sys
+
+STATES = ["mainline", "nomod", "loaded", "nodetach"]
+STATE_DESC = {
+    "mainline": "unpatched Linux 6.12, same configuration minus CONFIG_DYNAMIC_STACK",
+    "nomod": "dynstack kernel, dynstack.ko not loaded",
+    "loaded": "dynstack.ko loaded with its defaults",
+    "nodetach": "dynstack.ko loaded, detach=0",
+}
+TIMING = ["pipe-same", "pipe-cross", "futex-cross", "thread", "fork"]
+
+
+def load(path):
+    rows = []
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    return rows
+
+
+def pct(a, b):
+    return 100.0 * (a - b) / b if b else float("nan")
+
+
+def main():
+    rows = load(sys.argv[1])
+    out_json, out_md, mode, minutes = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+    result = {"mode": mode, "minutes": int(minutes), "memory": [], "timing": [],
+              "module_work": [], "targets": []}
+    md = []
+    md.append(f"# dynstack benchmarks ({mode} run, {minutes} min)\n")
+    md.append("Machine: 2 host cores, QEMU TCG (no KVM), guest 2 vCPUs and 4 GiB; "
+              "kernels built with clang from Debian's linux-source-6.12.\n")
+    md.append("States: " + "; ".join(f"**{s}**: {d}" for s, d in STATE_DESC.items()) + ".\n")
+
+    # Memory.
+    mem = [r for r in rows if r.get("kind") == "memory"]
+    md.append("## Kernel-stack memory with sleeping threads\n")
+    md.append("KernelStack from /proc/meminfo with the workload asleep (whole system; "
+              "`supply` is what dynstack.ko's magazines, depot and reserve hold besides). "
+              "`mix`: threads in futex wait, pipe read, epoll_wait, nanosleep, accept and "
+              "FIFO read; `deep`: each thread first sends over TCP on loopback and polls "
+              "256 descriptors, then sleeps in read.\n")
+    md.append("| workload | threads | mainline kB | nomod kB | loaded kB | supply kB | "
+              "saved vs nomod | saved vs mainline | per thread (loaded) |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    keys = sorted({(r["workload"], r["threads"]) for r in mem}, key=lambda k: (k[0], k[1]))
+    for wl, n in keys:
+        by = {r["state"]: r for r in mem if r["workload"] == wl and r["threads"] == n}
+        if not all(s in by for s in ("mainline", "nomod", "loaded")):
+            continue
+        m, nm, ld = (by[s]["kernel_stack_kb"] for s in ("mainline", "nomod", "loaded"))
+        sup = by["loaded"]["supply_kb"]
+        saved_nomod = -pct(ld, nm)
+        saved_main = -pct(ld, m)
+        per = ld * 1024 / max(by["loaded"]["tasks"], 1)
+        result["memory"].append({"workload": wl, "threads": n, "mainline_kb": m,
+                                 "nomod_kb": nm, "loaded_kb": ld, "supply_kb": sup,
+                                 "saved_vs_nomod_pct": round(saved_nomod, 1),
+                                 "saved_vs_mainline_pct": round(saved_main, 1),
+                                 "bytes_per_task_loaded": round(per)})
+        md.append(f"| {wl} | {n} | {m} | {nm} | {ld} | {sup} | {saved_nomod:.1f}% | "
+                  f"{saved_main:.1f}% | {per / 1024:.1f} kB |")
+        if wl == "mix" and n == 5000:
+            result["targets"].append({
+                "target": "memory saved with 5000 sleeping threads >= 74%",
+                "measured": f"{saved_nomod:.1f}% (vs nomod), {saved_main:.1f}% (vs mainline)",
+                "met": saved_nomod >= 74.0})
+    md.append("")
+
+    # Timing.
+    tim = [r for r in rows if r.get("kind") == "timing"]
+    md.append("## Context switch and creation\n")
+    md.append("ns per operation (a ping-pong round trip, a create+join, a fork+exit+wait). "
+              "`icount`: one run, guest time = instructions executed (repeatable); "
+              "`wall`: min / median / max over the repetitions, guest time follows the "
+              "host clock.\n")
+    md.append("| benchmark | mode | mainline | nomod | loaded | nodetach | loaded vs nomod | "
+              "nodetach vs nomod | nomod vs mainline |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    med = {}
+    for b in TIMING:
+        for vm in ("icount", "wall"):
+            cells, vals = [], {}
+            for s in STATES:
+                xs = [r["ns_per_op"] for r in tim
+                      if r["bench"] == b and r["mode"] == vm and r["state"] == s]
+                if not xs:
+                    cells.append("-")
+                    continue
+                vals[s] = statistics.median(xs)
+                cells.append(f"{vals[s]:.0f}" if len(xs) == 1 else
+                             f"{min(xs):.0f} / {vals[s]:.0f} / {max(xs):.0f}")
+            med[(b, vm)] = vals
+
+            def rel(a, c):
+                return f"{pct(vals[a], vals[c]):+.1f}%" if a in vals and c in vals else "-"
+            md.append(f"| {b} | {vm} | " + " | ".join(cells) + f" | {rel('loaded', 'nomod')} | "
+                      f"{rel('nodetach', 'nomod')} | {rel('nomod', 'mainline')} |")
+            result["timing"].append({"bench": b, "mode": vm, "ns_per_op": vals})
+    md.append("")
+
+    for vm in ("icount", "wall"):
+        for b in ("pipe-same", "pipe-cross", "futex-cross"):
+            v = med.get((b, vm), {})
+            if "loaded" in v and "nomod" in v:
+                d = pct(v["loaded"], v["nomod"])
+                result["targets"].append({"target": f"{b} ({vm}): detach on <= 2% slower than nomod",
+                                          "measured": f"{d:+.1f}%", "met": d <= 2.0})
+            if "nodetach" in v and "nomod" in v:
+                d = pct(v["nodetach"], v["nomod"])
+                result["targets"].append({"target": f"{b} ({vm}): detach off <= 0.5% slower than nomod",
+                                          "measured": f"{d:+.1f}%", "met": d <= 0.5})
+        v = med.get(("thread", vm), {})
+        if "loaded" in v and "mainline" in v:
+            d = pct(v["loaded"], v["mainline"])
+            result["targets"].append({"target": f"thread create+exit ({vm}): no slower than mainline",
+                                      "measured": f"{d:+.1f}% (loaded vs mainline)", "met": d <= 0.0})
+
+    # Module work.
+    md.append("## The module's own work during each benchmark (state loaded, icount run)\n")
+    md.append("| benchmark | context switches | populated / switch | detached / switch | "
+              "magazine hits | depot hits | reserve hits |")
+    md.append("|---|---|---|---|---|---|---|")
+    for r in tim:
+        if r["state"] != "loaded" or r["mode"] != "icount":
+            continue
+        sw = max(r.get("switches", 0), 1)
+        takes = r.get("take_magazine", 0) + r.get("take_depot", 0) + r.get("take_reserve", 0)
+        share = (lambda k: f"{100.0 * r.get(k, 0) / takes:.1f}%" if takes else "-")
+        md.append(f"| {r['bench']} | {r.get('switches', 0)} | {r.get('populated', 0) / sw:.3f} | "
+                  f"{r.get('detached', 0) / sw:.3f} | {share('take_magazine')} | "
+                  f"{share('take_depot')} | {share('take_reserve')} |")
+        result["module_work"].append(r)
+    md.append("")
+
+    md.append("## Targets\n")
+    md.append("| target | measured | met |")
+    md.append("|---|---|---|")
+    for t in result["targets"]:
+        md.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
+    md.append("")
+
+    json.dump(result, open(out_json, "w"), indent=1)
+    open(out_md, "w").write("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# bench.sh quick|full  (the body of `make bench`)
+#
+# Builds the dynstack kernel ("fast" configuration) and an unpatched
+# "mainline" kernel with the same configuration minus CONFIG_DYNAMIC_STACK,
+# then boots each kernel state once per repetition:
+#   mainline   unpatched Linux 6.12
+#   nomod      dynstack kernel, module not loaded
+#   loaded     dynstack.ko with its defaults
+#   nodetach   dynstack.ko with detach=0 (hooks on, nothing taken at switch-out)
+# in two QEMU modes: "icount" (single-threaded TCG, -icount shift=auto: guest
+# time is a count of instructions, repeatable) and "wall" (normal MTTCG,
+# guest time follows the host clock; min/median/max over repetitions).
+# Memory workloads run once per state, in wall mode.
+# Results: build/bench/results.jsonl, results.json and results.md.
+set -uo pipefail
+mode=${1:-quick}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+out=$build/bench
+mkdir -p "$out"
+start=$(date +%s)
+
+if [ "$mode" = quick ]; then
+	sizes=1000,5000 reps=3 iters=2000 create=400
+else
+	sizes=1000,5000,20000 reps=5 iters=10000 create=2000
+fi
+
+for cfg in fast mainline; do
+	make -s -C "$top" CONFIG=$cfg all || { echo "bench: build of $cfg failed"; exit 1; }
+done
+
+: >"$out/results.jsonl"
+boot() { # state vmmode rep sizes
+	local state=$1 vmmode=$2 rep=$3 sz=$4 cfg=fast res
+	[ "$state" = mainline ] && cfg=mainline
+	res=$out/raw-$state-$vmmode-$rep.txt
+	"$top/scripts/vm.sh" --quiet --kernel "$build/obj-$cfg/arch/x86/boot/bzImage" \
+		--initrd "$build/initramfs-$cfg.cpio.gz" --script "$top/scripts/guest/bench.sh" \
+		--results "$res" --log "$out/console-$state-$vmmode-$rep.log" \
+		--smp 2 --mem 4096 --timeout 1800 $([ "$vmmode" = icount ] && echo --icount) \
+		--append "BENCH_STATE=$state BENCH_SIZES=$sz BENCH_ITERS=$iters BENCH_CREATE=$create" ||
+		echo "bench: boot $state/$vmmode/$rep failed (console: $out/console-$state-$vmmode-$rep.log)"
+	tr -d '\r' <"$res" | grep '^{' |
+		sed "s/^{/{\"mode\":\"$vmmode\",\"rep\":$rep,/" >>"$out/results.jsonl"
+	echo "  BENCH   $state $vmmode #$rep: $(grep -c '^{' "$res") results"
+}
+
+for state in mainline nomod loaded nodetach; do
+	case $state in nodetach) sz="" ;; *) sz=$sizes ;; esac
+	boot "$state" wall 1 "$sz"
+	for rep in $(seq 2 "$reps"); do
+		boot "$state" wall "$rep" ""
+	done
+	boot "$state" icount 1 ""
+done
+
+python3 "$top/scripts/bench-report.py" "$out/results.jsonl" "$out/results.json" \
+	"$out/results.md" "$mode" "$(( ($(date +%s) - start) / 60 ))"
+cat "$out/results.md"

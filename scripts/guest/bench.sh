@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of `make bench`: one kernel state per boot.
+#   BENCH_STATE   mainline | nomod (dynstack kernel, no module) |
+#                 loaded (dynstack.ko, defaults) | nodetach (loaded, detach=0)
+#   BENCH_SIZES   thread counts for the memory workloads, comma-separated
+#   BENCH_ITERS   iterations of the ping-pong benchmarks
+#   BENCH_CREATE  iterations of the creation benchmarks
+# One JSON object per line goes to $DYNSTACK_RESULTS.
+R=${DYNSTACK_RESULTS:-/dev/ttyS1}
+stty -F "$R" raw -echo 2>/dev/null
+exec 3>"$R"
+state=$BENCH_STATE
+ifconfig lo 127.0.0.1 up 2>/dev/null
+
+kstack() { sed -n 's/^KernelStack: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+stat_of() { sed -n "s/^$1 //p" /sys/kernel/mm/dynstack/stats 2>/dev/null || echo 0; }
+vmev() { sed -n "s/^$1 //p" /proc/vmstat; }
+ctxt() { sed -n 's/^ctxt //p' /proc/stat; }
+
+load() {
+	case $state in
+	loaded) insmod "$DYNSTACK_KO" ;;
+	nodetach) insmod "$DYNSTACK_KO" && dynstackctl set detach=0 ;;
+	esac
+}
+unload() {
+	case $state in
+	loaded|nodetach) rmmod dynstack ;;
+	esac
+}
+
+# Wait until KernelStack stops falling (the reclaim pass runs every second).
+settle() {
+	prev=$(kstack)
+	i=0
+	while [ $i -lt 20 ]; do
+		sleep 1
+		cur=$(kstack)
+		[ "$cur" -ge "$prev" ] && [ $i -ge 2 ] && break
+		prev=$cur
+		i=$((i + 1))
+	done
+}
+
+load
+for n in $(echo "$BENCH_SIZES" | tr , " "); do
+	for wl in mix deep; do
+		rm -f /tmp/ready
+		if [ $wl = mix ]; then
+			/selftests/sleepload "$n" /tmp/ready >/dev/null &
+		else
+			/selftests/bench deepsleep "$n" /tmp/ready >/dev/null &
+		fi
+		pid=$!
+		while [ ! -e /tmp/ready ]; do
+			sleep 1
+			kill -0 $pid 2>/dev/null || break
+		done
+		settle
+		tasks=$(ls -d /proc/[0-9]*/task/[0-9]* | wc -l)
+		res=-1
+		[ -f /sys/kernel/mm/dynstack/core_stats ] &&
+			res=$(sed -n 's/^resident_pages //p' /sys/kernel/mm/dynstack/core_stats)
+		supply=$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))
+		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
+		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"
+		kill $pid
+		wait $pid
+	done
+done
+
+run() {
+	name=$1 iters=$2
+	c0=$(ctxt) p0=$(vmev dynstack_populate) d0=$(vmev dynstack_detach)
+	m0=$(stat_of take_magazine) e0=$(stat_of take_depot) r0=$(stat_of take_reserve)
+	line=$(/selftests/bench "$name" "$iters") || return
+	c1=$(ctxt) p1=$(vmev dynstack_populate) d1=$(vmev dynstack_detach)
+	m1=$(stat_of take_magazine) e1=$(stat_of take_depot) r1=$(stat_of take_reserve)
+	echo "${line%\}},\"kind\":\"timing\",\"state\":\"$state\",\"switches\":$((c1 - c0)),\"populated\":$((${p1:-0} - ${p0:-0})),\"detached\":$((${d1:-0} - ${d0:-0})),\"take_magazine\":$((m1 - m0)),\"take_depot\":$((e1 - e0)),\"take_reserve\":$((r1 - r0))}" >&3
+	echo "bench: $state $line"
+}
+for b in pipe-same pipe-cross futex-cross; do
+	run $b "$BENCH_ITERS"
+done
+run thread "$BENCH_CREATE"
+run fork "$((BENCH_CREATE / 4))"
+unload
+echo "DONE" >&3
