@@ -29,6 +29,8 @@ struct ds_tunables {
 	u32 reclaim_interval_ms;/* reclaim pass period; 0 = off */
 	u32 reclaim_touched;	/* reclaim touched dead pages too: 0/1 */
 	u32 pin_kthreads;	/* never take pages from kernel threads: 0/1 */
+	u32 min_sleep_us;	/* keep the pages of tasks whose last sleep was
+				 * shorter; 0 = take them at every switch-out */
 };
 
 struct ds_tunable_desc {
@@ -58,6 +60,7 @@ struct ds_cpu_stats {
 	u64 give_depot;		/* overflowing into the depot or reserve */
 	u64 kicks;		/* refill/trim requests raised */
 	u64 refused;		/* switch-outs refused by admission control */
+	u64 napped;		/* switch-outs that kept a napping task's pages */
 };
 
 struct ds_magazine {

@@ -127,6 +127,7 @@ static long ioc_stats(void __user *uarg)
 	s->reclaim_flushes = rs.flushes;
 	for (i = 0; i <= DYNSTACK_PAGES; i++)
 		s->residency[i] = hist[i];
+	s->napped = st.napped;
 	return PUT(k, uarg, usize);
 }
 
@@ -158,6 +159,7 @@ static long ioc_cpu_stats(void __user *uarg)
 	c.give_depot = st.give_depot;
 	c.kicks = st.kicks;
 	c.refused = st.refused;
+	c.napped = st.napped;
 	return PUT(c, uarg, usize);
 }
 
@@ -172,6 +174,7 @@ static void policy_from_tunables(struct dynstack_policy *p,
 	p->reclaim_interval_ms = t->reclaim_interval_ms;
 	p->reclaim_touched = t->reclaim_touched;
 	p->pin_kthreads = t->pin_kthreads;
+	p->min_sleep_us = t->min_sleep_us;
 }
 
 static long ioc_get_policy(void __user *uarg)
@@ -215,6 +218,7 @@ static long ioc_set_policy(void __user *uarg)
 		.reclaim_interval_ms = p.reclaim_interval_ms,
 		.reclaim_touched = p.reclaim_touched,
 		.pin_kthreads = p.pin_kthreads,
+		.min_sleep_us = p.min_sleep_us,
 	};
 	/* All or nothing. */
 	return ds_tunables_set(&t, &why);

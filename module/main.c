@@ -74,11 +74,39 @@ static void ds_give(struct page **pages, unsigned int nr)
 	ds_supply_give(&ds_main_supply, pages, nr);
 }
 
+/*
+ * Did @prev only nap last time: switched in again less than min_sleep_us
+ * after its pages were taken? Then taking them again now would most likely
+ * just make its next switch-in put them back (ping-pong partners, short
+ * waits); the reclaim pass still takes them if it really sleeps.
+ */
+static bool napping(struct task_struct *prev)
+{
+	u64 min = (u64)READ_ONCE(tunables.min_sleep_us) * NSEC_PER_USEC;
+	struct dynstack *ds = prev->dynstack;
+	u64 pop, det;
+
+	if (!min || !ds)
+		return false;
+	/*
+	 * Written under ds->lock by the switch-in on this CPU or by the
+	 * reclaimer, which leaves tasks that are on a CPU alone; prev->on_cpu
+	 * is still set, so nothing writes them now.
+	 */
+	pop = READ_ONCE(ds->populated_ns);
+	det = READ_ONCE(ds->detached_ns);
+	return pop > det && pop - det < min;
+}
+
 /* Switch-out, IRQs off. */
 static bool ds_may_detach(struct task_struct *prev)
 {
 	if (pinned(prev))
 		return false;
+	if (napping(prev)) {
+		this_cpu_inc(ds_main_supply.stats->napped);
+		return false;
+	}
 	if (!ds_supply_admit(&ds_main_supply)) {
 		this_cpu_inc(ds_main_supply.stats->refused);
 		return false;
@@ -297,11 +325,11 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     "magazine_pages %lu\ndepot_pages %lu\nreserve_pages %lu\n"
 			     "take_magazine %llu\ntake_depot %llu\ntake_reserve %llu\n"
 			     "take_short %llu\ngive_magazine %llu\ngive_depot %llu\n"
-			     "kicks %llu\nrefused %llu\n",
+			     "kicks %llu\nrefused %llu\nnapped %llu\n",
 			     lv.magazines, lv.depot, lv.reserve,
 			     st.take_magazine, st.take_depot, st.take_reserve,
 			     st.take_short, st.give_magazine, st.give_depot,
-			     st.kicks, st.refused);
+			     st.kicks, st.refused, st.napped);
 	/* Written by the refill worker under ds_main_supply.lock; a stale read is fine. */
 	len += sysfs_emit_at(buf, len,
 			     "refilled %llu\nrefill_failed %llu\ntrimmed %llu\n"
@@ -320,16 +348,16 @@ static ssize_t stats_per_cpu_show(struct kobject *kobj,
 {
 	int cpu, len;
 
-	len = sysfs_emit(buf, "cpu magazine take_magazine take_depot take_reserve take_short give_magazine give_depot kicks refused\n");
+	len = sysfs_emit(buf, "cpu magazine take_magazine take_depot take_reserve take_short give_magazine give_depot kicks refused napped\n");
 	for_each_possible_cpu(cpu) {
 		struct ds_cpu_stats st;
 
 		ds_supply_stats(&ds_main_supply, cpu, &st);
-		len += sysfs_emit_at(buf, len, "%d %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		len += sysfs_emit_at(buf, len, "%d %u %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 				     cpu, READ_ONCE(per_cpu_ptr(ds_main_supply.mags, cpu)->nr),
 				     st.take_magazine, st.take_depot, st.take_reserve,
 				     st.take_short, st.give_magazine, st.give_depot,
-				     st.kicks, st.refused);
+				     st.kicks, st.refused, st.napped);
 	}
 	return len;
 }

@@ -32,6 +32,8 @@ const struct ds_tunable_desc ds_tunable_descs[] = {
 	     "the reclaim pass also takes touched pages below the stack pointer (0/1)"),
 	DESC(pin_kthreads, 0, 1,
 	     "never take pages from kernel threads (0/1)"),
+	DESC(min_sleep_us, 0, 60000000,
+	     "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"),
 };
 const unsigned int ds_nr_tunables = ARRAY_SIZE(ds_tunable_descs);
 
@@ -52,6 +54,7 @@ void ds_tunables_default(struct ds_tunables *t)
 		.reclaim_interval_ms = 1000,
 		.reclaim_touched = 1,
 		.pin_kthreads = 0,
+		.min_sleep_us = 1000,
 	};
 }
 

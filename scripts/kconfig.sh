@@ -21,7 +21,7 @@ if [ "$cfg" = mainline ]; then
 fi
 [ -f "${frags[-1]}" ] || { echo "kconfig: no configuration '$cfg' (kernel/configs/$cfg.config)" >&2; exit 1; }
 
-stamp=$( (cat "${frags[@]}"; cat "$src/.dynstack-series" "$src/.base-id" 2>/dev/null) | sha256sum | cut -d' ' -f1)
+stamp=$( (cat "${frags[@]}"; cat "$src/.dynstack-series" "$src/.base-id" 2>/dev/null || true) | sha256sum | cut -d" " -f1)
 if [ -f "$obj/.config" ] && [ -f "$obj/.config.stamp" ] &&
    [ "$(cat "$obj/.config.stamp")" = "$stamp" ]; then
 	exit 0

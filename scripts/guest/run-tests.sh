@@ -52,6 +52,12 @@ for t in "$DYNSTACK_SELFTESTS"/*_test; do
 	"$t" >/tmp/ksft.out 2>&1
 	rc=$?
 	cat /tmp/ksft.out
+	# Contain a failed test: the next one starts from a clean state.
+	if [ -e /sys/module/dynstack ]; then
+		echo "run-tests: $n left dynstack.ko loaded; removing it"
+		rmmod dynstack
+	fi
+	echo 0 >/sys/kernel/debug/fail_page_alloc/probability 2>/dev/null
 	out "BEGIN kselftest $n"
 	cat /tmp/ksft.out >&3
 	out "END kselftest $n rc=$rc"

@@ -29,8 +29,12 @@ static void *child(void *arg)
 	return arg;
 }
 
+static int put(const char *path, const char *val);
+
 static void *storm(void *arg)
 {
+	/* Allocations of this thread and of the threads it creates may fail. */
+	put("/proc/thread-self/make-it-fail", "1");
 	while (!atomic_load(&stop)) {
 		pthread_t t[16];
 		long ok[16];
@@ -154,15 +158,12 @@ TEST(alloc_failures_and_empty_magazines)
 	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", refill);
 	ASSERT_EQ(put(path, "1"), 0);
 
-	/* The storm threads inherit make-it-fail from this thread. */
-	ASSERT_EQ(put("/proc/thread-self/make-it-fail", "1"), 0);
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(pthread_create(&st[i], NULL, storm, NULL), 0);
 	for (int i = 0; i < secs * 10; i++) {
 		usleep(100000);
 		put("/sys/kernel/mm/dynstack/debug_drain", "1");
 	}
-	put("/proc/thread-self/make-it-fail", "0");
 	atomic_store(&stop, 1);
 	for (int i = 0; i < 2; i++)
 		pthread_join(st[i], NULL);

@@ -171,6 +171,31 @@ TEST_F(dev, policy_round_trip)
 	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &orig), 0);
 }
 
+/* A caller built against ABI VER0 keeps working, with VER0 semantics. */
+TEST_F(dev, old_struct_size)
+{
+	struct dynstack_policy p = { .size = DYNSTACK_POLICY_SIZE_VER0 }, cur;
+	struct dynstack_stats s;
+
+	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_GET_POLICY, &p), 0);
+	EXPECT_EQ(p.size, DYNSTACK_POLICY_SIZE_VER0);
+	EXPECT_EQ(p.min_sleep_us, 0);	/* not copied back: beyond its size */
+	cur = get_policy(self->fd);
+	ASSERT_GT(cur.min_sleep_us, 0);
+	/* A VER0 set zero-extends: min_sleep_us 0, "take at every switch-out". */
+	p.size = DYNSTACK_POLICY_SIZE_VER0;
+	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p), 0);
+	EXPECT_EQ(get_policy(self->fd).min_sleep_us, 0);
+	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &cur), 0);
+
+	memset(&s, 0xff, sizeof(s));
+	s.size = DYNSTACK_STATS_SIZE_VER0;
+	s.__reserved = 0;
+	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_STATS, &s), 0);
+	EXPECT_EQ(s.size, DYNSTACK_STATS_SIZE_VER0);
+	EXPECT_EQ(s.napped, ~0ULL);	/* untouched past the caller's size */
+}
+
 TEST_F(dev, bad_policy_changes_nothing)
 {
 	struct dynstack_policy orig = get_policy(self->fd), p, now;
@@ -195,6 +220,7 @@ TEST_F(dev, bad_policy_changes_nothing)
 	TRY(reclaim_interval_ms, 3, EINVAL);
 	TRY(reclaim_touched, 5, EINVAL);
 	TRY(pin_kthreads, 0xffffffff, EINVAL);
+	TRY(min_sleep_us, 60000001, EINVAL);
 	TRY(size, 8, EINVAL);
 #undef TRY
 	memset(&big, 0, sizeof(big));

@@ -14,8 +14,9 @@
 
 static const char *const tunables[] = {
 	"detach", "magazine_size", "depot_low", "depot_high", "reserve_pages",
-	"reclaim_interval_ms", "reclaim_touched", "pin_kthreads",
+	"reclaim_interval_ms", "reclaim_touched", "pin_kthreads", "min_sleep_us",
 };
+#define NR_TUNABLES (sizeof(tunables) / sizeof(tunables[0]))
 
 static long read_val(const char *name)
 {
@@ -128,12 +129,12 @@ TEST_F(dynstack, bad_values_change_nothing)
 		{ "depot_low", "4194304" }, { "depot_high", "0" },
 		{ "reserve_pages", "0" }, { "reclaim_interval_ms", "5" },
 		{ "reclaim_interval_ms", "3600001" }, { "pin_kthreads", "7" },
-		{ "reclaim_touched", " " },
+		{ "reclaim_touched", " " }, { "min_sleep_us", "60000001" },
 	};
-	long before[8];
+	long before[NR_TUNABLES];
 	size_t i;
 
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < NR_TUNABLES; i++)
 		before[i] = read_val(tunables[i]);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		EXPECT_EQ(write_val(bad[i].name, bad[i].val), EINVAL)
@@ -143,7 +144,7 @@ TEST_F(dynstack, bad_values_change_nothing)
 
 	snprintf(buf, sizeof(buf), "%ld", read_val("depot_high"));
 	EXPECT_EQ(write_val("depot_low", buf), EINVAL);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < NR_TUNABLES; i++)
 		EXPECT_EQ(read_val(tunables[i]), before[i]) TH_LOG("%s changed", tunables[i]);
 	/* Statistics are read-only. */
 	EXPECT_NE(write_val("stats", "0"), 0);
@@ -212,6 +213,7 @@ TEST_F(dynstack, detach_off_stops_detaching)
 	long before, after;
 
 	ASSERT_EQ(write_val("detach", "0"), 0);
+	ASSERT_EQ(write_val("min_sleep_us", "0"), 0);
 	usleep(100000);
 	before = stat_val("stats", "detached");
 	ASSERT_EQ(sleepers_start(&s, 64), 64);
@@ -226,6 +228,7 @@ TEST_F(dynstack, detach_off_stops_detaching)
 	usleep(200000);
 	sleepers_stop(&s);
 	EXPECT_GT(stat_val("stats", "detached"), after);
+	ASSERT_EQ(write_val("min_sleep_us", "1000"), 0);
 }
 
 TEST_HARNESS_MAIN

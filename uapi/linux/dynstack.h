@@ -93,8 +93,11 @@ struct dynstack_stats {
 	__u64 reclaim_flushes;
 	/* residency[i]: live stacks with i resident pages. */
 	__u64 residency[DYNSTACK_HIST_BUCKETS];
+	/* Since VER1. */
+	__u64 napped;			/* switch-outs that kept a napping task's pages */
 };
 #define DYNSTACK_STATS_SIZE_VER0	304
+#define DYNSTACK_STATS_SIZE_VER1	312
 
 /* DYNSTACK_IOC_CPU_STATS: statistics of one CPU. In: @cpu. */
 struct dynstack_cpu_stats {
@@ -111,8 +114,11 @@ struct dynstack_cpu_stats {
 	__u64 give_depot;
 	__u64 kicks;
 	__u64 refused;
+	/* Since VER1. */
+	__u64 napped;
 };
 #define DYNSTACK_CPU_STATS_SIZE_VER0	88
+#define DYNSTACK_CPU_STATS_SIZE_VER1	96
 
 /*
  * DYNSTACK_IOC_GET_POLICY / DYNSTACK_IOC_SET_POLICY: every tunable of
@@ -130,8 +136,15 @@ struct dynstack_policy {
 	__u32 reclaim_interval_ms;	/* 0 (off) or 10..3600000 */
 	__u32 reclaim_touched;		/* 0/1 */
 	__u32 pin_kthreads;		/* 0/1 */
+	/*
+	 * Since VER1: keep the pages of a task whose last sleep was shorter
+	 * than this (µs). 0, what a VER0 caller sends, takes them at every
+	 * switch-out, as before.
+	 */
+	__u32 min_sleep_us;		/* 0..60000000 */
 };
 #define DYNSTACK_POLICY_SIZE_VER0	40
+#define DYNSTACK_POLICY_SIZE_VER1	44
 
 /* DYNSTACK_IOC_TASK: one task's stack. In: @pid (a thread id). */
 struct dynstack_task {

@@ -54,6 +54,7 @@
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/clock.h>
 #include <linux/ptrace.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
@@ -237,8 +238,10 @@ unsigned int dynstack_populate(struct dynstack *ds)
 		missing &= ~back;
 		count_vm_events(DYNSTACK_REINSTALL, hweight32(back));
 	}
-	if (!missing)
+	if (!missing) {
+		ds->populated_ns = local_clock();
 		return 0;
+	}
 
 	need = hweight32(missing);
 	got = supply_take(fresh, need);
@@ -254,6 +257,7 @@ unsigned int dynstack_populate(struct dynstack *ds)
 		ds->present |= BIT(i);
 	}
 	account_pages(ds, got);
+	ds->populated_ns = local_clock();
 	count_vm_events(DYNSTACK_POPULATE, got);
 	if (got < need)
 		count_vm_events(DYNSTACK_NOPAGE, 1);
@@ -326,6 +330,8 @@ unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
 		}
 	}
 	account_pages(ds, -(int)n);
+	if (n || ds->pending)
+		ds->detached_ns = local_clock();
 	return n;
 }
 

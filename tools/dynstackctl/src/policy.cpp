@@ -5,7 +5,7 @@
 
 namespace dynstack {
 
-const std::array<Tunable, 8> kTunables = {{
+const std::array<Tunable, 9> kTunables = {{
     {"detach", &dynstack_policy::detach, 0, 1, "take untouched stack pages at switch-out (0/1)"},
     {"magazine_size", &dynstack_policy::magazine_size, 1, 256, "pages kept per CPU for switch-ins"},
     {"depot_low", &dynstack_policy::depot_low, 0, 1U << 20,
@@ -20,6 +20,8 @@ const std::array<Tunable, 8> kTunables = {{
      "the reclaim pass also takes touched pages below the stack pointer (0/1)"},
     {"pin_kthreads", &dynstack_policy::pin_kthreads, 0, 1,
      "never take pages from kernel threads (0/1)"},
+    {"min_sleep_us", &dynstack_policy::min_sleep_us, 0, 60000000,
+     "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"},
 }};
 
 const Tunable *find_tunable(std::string_view name) {

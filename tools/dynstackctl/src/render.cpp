@@ -58,6 +58,7 @@ std::vector<std::pair<const char *, U64>> stat_fields(const dynstack_stats &s) {
         {"reclaim_harvested", s.reclaim_harvested},
         {"reclaim_released", s.reclaim_released},
         {"reclaim_flushes", s.reclaim_flushes},
+        {"napped", s.napped},
     };
 }
 
@@ -167,17 +168,19 @@ std::string render_cpu_stats(const std::vector<dynstack_cpu_stats> &cpus, bool j
             j.field("give_depot", U64{c.give_depot});
             j.field("kicks", U64{c.kicks});
             j.field("refused", U64{c.refused});
+            j.field("napped", U64{c.napped});
             j.end_object();
         }
         j.end_array();
         return j.str();
     }
     Table t({"cpu", "online", "magazine", "take_mag", "take_depot", "take_resv", "short",
-             "give_mag", "give_depot", "kicks", "refused"});
+             "give_mag", "give_depot", "kicks", "refused", "napped"});
     for (const auto &c : cpus) {
         t.add({num(c.cpu), c.online != 0 ? "yes" : "no", num(c.magazine_pages),
                num(c.take_magazine), num(c.take_depot), num(c.take_reserve), num(c.take_short),
-               num(c.give_magazine), num(c.give_depot), num(c.kicks), num(c.refused)});
+               num(c.give_magazine), num(c.give_depot), num(c.kicks), num(c.refused),
+               num(c.napped)});
     }
     return t.render();
 }

@@ -52,6 +52,10 @@ struct module;
  *		whenever @accounted.
  * @last_used:	pages at or above the stack pointer at the last switch-out.
  * @max_used:	high-water mark of @last_used.
+ * @populated_ns: local_clock() when a switch-in last had to fill a slot.
+ * @detached_ns: local_clock() when pages were last taken away. A policy can
+ *		tell from the two how long the task slept last time, and keep
+ *		the pages of tasks that only ever nap (ping-pong partners).
  * @vm:		the VA-only vmalloc area (no pages of its own).
  * @node:	NUMA node of the stack.
  * @task:	owner, NULL while cached or being freed.
@@ -73,6 +77,8 @@ struct dynstack {
 	u8 last_used;
 	u8 max_used;
 	int node;
+	u64 populated_ns;
+	u64 detached_ns;
 	struct vm_struct *vm;
 	struct task_struct *task;
 	struct list_head list;
