@@ -196,10 +196,18 @@ static void reclaim_fn(struct work_struct *work)
 	 * switch-outs either: make sure the worker keeps trying to refill,
 	 * or admission would stay closed for good once allocations recover.
 	 */
-	if (!ds_supply_admit(&ds_main_supply))
+	if (!ds_supply_admit(&ds_main_supply)) {
 		kthread_queue_work(refill_worker, &refill_work);
-	else
-		ds_reclaim_now(&ctl);
+	} else {
+		/* Passes are cheap when there is nothing left; cap them anyway. */
+		for (int i = 0; i < 64; i++) {
+			struct dynstack_reclaim_ctl pass = ctl;
+
+			if (ds_reclaim_now(&pass) || !pass.more)
+				break;
+			cond_resched();
+		}
+	}
 	ms = READ_ONCE(tunables.reclaim_interval_ms);
 	if (ms)
 		queue_delayed_work(system_unbound_wq, &reclaim_work,

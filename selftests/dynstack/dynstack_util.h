@@ -116,4 +116,43 @@ static inline int unload_module(void)
 	return syscall(SYS_delete_module, "dynstack", O_NONBLOCK);
 }
 
+/* The value of a "name value" line of /sys/kernel/mm/dynstack/@file, or -1. */
+static inline long ds_stat(const char *file, const char *key)
+{
+	char path[128], line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtol(line + n + 1, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+#ifdef DYNSTACK_NEED_CAPS
+#include <sys/capability.h>
+
+/* Drop CAP_SYS_ADMIN from the effective and permitted sets; 0 or -1. */
+static inline int drop_sys_admin(void)
+{
+	cap_t caps = cap_get_proc();
+	cap_value_t v = CAP_SYS_ADMIN;
+	int ret;
+
+	if (!caps)
+		return -1;
+	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) ||
+	      cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR) ||
+	      cap_set_proc(caps);
+	cap_free(caps);
+	return ret ? -1 : 0;
+}
+#endif
+
 #endif /* DYNSTACK_UTIL_H */

@@ -71,22 +71,6 @@ static int put(const char *path, const char *val)
 	return ret;
 }
 
-static long dstat(const char *key)
-{
-	char line[128];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/sys/kernel/mm/dynstack/stats", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static pid_t refill_pid(void)
 {
 	char path[64], comm[32];
@@ -173,10 +157,10 @@ TEST(alloc_failures_and_empty_magazines)
 	TH_LOG("%d s of injection: %ld threads ran, %ld creations failed (ENOMEM is fine)",
 	       secs, atomic_load(&created), atomic_load(&create_failed));
 	TH_LOG("supply: refill_failed %ld, take_reserve %ld, take_short %ld, refused %ld, nopage %ld",
-	       dstat("refill_failed"), dstat("take_reserve"), dstat("take_short"),
-	       dstat("refused"), dstat("nopage"));
+	       ds_stat("stats", "refill_failed"), ds_stat("stats", "take_reserve"), ds_stat("stats", "take_short"),
+	       ds_stat("stats", "refused"), ds_stat("stats", "nopage"));
 	/* The allocator really failed for the refill worker and for us. */
-	EXPECT_GT(dstat("refill_failed") + atomic_load(&create_failed), 0);
+	EXPECT_GT(ds_stat("stats", "refill_failed") + atomic_load(&create_failed), 0);
 	EXPECT_EQ(atomic_load(&wrong), 0);
 	EXPECT_GT(atomic_load(&created), 0);
 

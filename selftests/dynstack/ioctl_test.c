@@ -5,26 +5,11 @@
  * the right errno and no change, and an unprivileged caller that can read
  * but gets EPERM for every write.
  */
-#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <linux/dynstack.h>
+#define DYNSTACK_NEED_CAPS
 #include "dynstack_util.h"
 #include "kselftest_harness.h"
-
-static int drop_sys_admin(void)
-{
-	cap_t caps = cap_get_proc();
-	cap_value_t v = CAP_SYS_ADMIN;
-	int ret;
-
-	if (!caps)
-		return -1;
-	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) ||
-	      cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR) ||
-	      cap_set_proc(caps);
-	cap_free(caps);
-	return ret ? -1 : 0;
-}
 
 /* ioctl() returning 0 or the errno. */
 static int ioc(int fd, unsigned long cmd, void *arg)

@@ -40,22 +40,6 @@ static void *storm(void *arg)
 	return NULL;
 }
 
-static long core_stat(const char *key)
-{
-	char line[128];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/sys/kernel/mm/dynstack/core_stats", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 TEST(load_unload_under_storm)
 {
 	const char *env = getenv("DYNSTACK_MODLOAD_CYCLES");
@@ -81,7 +65,7 @@ TEST(load_unload_under_storm)
 		ASSERT_EQ(unload_module(), 0)
 			TH_LOG("cycle %d: delete_module: %s", i, strerror(errno));
 		/* I6: unregistering repopulated every stack. */
-		if (core_stat("partial") != 0)
+		if (ds_stat("core_stats", "partial") != 0)
 			partial_after++;
 	}
 	atomic_store(&stop, 1);

@@ -6,7 +6,7 @@
  * what they say (magazine_size bounds the magazines, detach=0 stops
  * detaching).
  */
-#include <sys/capability.h>
+#define DYNSTACK_NEED_CAPS
 #include "dynstack_util.h"
 #include "kselftest_harness.h"
 
@@ -46,40 +46,6 @@ static int write_val(const char *name, const char *val)
 		err = errno;
 	close(fd);
 	return err;
-}
-
-/* A "name value" line of a multi-line statistics file. */
-static long stat_val(const char *file, const char *key)
-{
-	char path[128], line[256];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), DIR "%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 0);
-	fclose(f);
-	return v;
-}
-
-static int drop_sys_admin(void)
-{
-	cap_t caps = cap_get_proc();
-	cap_value_t v = CAP_SYS_ADMIN;
-	int ret;
-
-	if (!caps)
-		return -1;
-	ret = cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) ||
-	      cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_CLEAR) ||
-	      cap_set_proc(caps);
-	cap_free(caps);
-	return ret ? -1 : 0;
 }
 
 FIXTURE(dynstack) {
@@ -166,7 +132,7 @@ TEST_F(dynstack, unprivileged_gets_eperm)
 			_exit(12);
 		if (write_val("debug_drain", "1") != EPERM)
 			_exit(13);
-		if (stat_val("stats", "stacks") <= 0)
+		if (ds_stat("stats", "stacks") <= 0)
 			_exit(14);
 		_exit(0);
 	}
@@ -203,7 +169,7 @@ TEST_F(dynstack, magazine_size_bounds_magazines)
 	}
 	fclose(f);
 	EXPECT_EQ(bad, 0);
-	EXPECT_GT(stat_val("stats", "give_depot"), 0);
+	EXPECT_GT(ds_stat("stats", "give_depot"), 0);
 	ASSERT_EQ(write_val("magazine_size", "32"), 0);
 }
 
@@ -215,19 +181,19 @@ TEST_F(dynstack, detach_off_stops_detaching)
 	ASSERT_EQ(write_val("detach", "0"), 0);
 	ASSERT_EQ(write_val("min_sleep_us", "0"), 0);
 	usleep(100000);
-	before = stat_val("stats", "detached");
+	before = ds_stat("stats", "detached");
 	ASSERT_EQ(sleepers_start(&s, 64), 64);
 	usleep(200000);
 	sleepers_stop(&s);
-	after = stat_val("stats", "detached");
+	after = ds_stat("stats", "detached");
 	EXPECT_EQ(after, before);
-	EXPECT_GT(stat_val("stats", "refused"), 0);
+	EXPECT_GT(ds_stat("stats", "refused"), 0);
 
 	ASSERT_EQ(write_val("detach", "1"), 0);
 	ASSERT_EQ(sleepers_start(&s, 64), 64);
 	usleep(200000);
 	sleepers_stop(&s);
-	EXPECT_GT(stat_val("stats", "detached"), after);
+	EXPECT_GT(ds_stat("stats", "detached"), after);
 	ASSERT_EQ(write_val("min_sleep_us", "1000"), 0);
 }
 

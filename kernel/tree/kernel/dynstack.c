@@ -880,9 +880,10 @@ void dynstack_unregister(const struct dynstack_ops *ops)
 }
 EXPORT_SYMBOL_GPL(dynstack_unregister);
 
+/* Tasks whose touched pages wait for one flush; 8 KiB. */
 struct reclaim_batch {
 	unsigned int nr;
-	struct task_struct *tasks[64];
+	struct task_struct *tasks[1023];
 };
 
 /*
@@ -945,7 +946,7 @@ int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl)
 	unsigned int i;
 	int ret = 0;
 
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	b = kvzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
 	mutex_lock(&dynstack_policy_mutex);
@@ -973,6 +974,8 @@ int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl)
 	}
 	rcu_read_unlock();
 
+	/* Touched pages of more tasks are left for the next pass. */
+	ctl->more = ctl->touched && b->nr == ARRAY_SIZE(b->tasks);
 	if (b->nr) {
 		/* I3: no pending page is reused before this completes. */
 		flush_tlb_all();
@@ -996,7 +999,7 @@ int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl)
 	}
 out:
 	mutex_unlock(&dynstack_policy_mutex);
-	kfree(b);
+	kvfree(b);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dynstack_reclaim);

@@ -186,6 +186,8 @@ void dynstack_unregister(const struct dynstack_ops *ops);
  * @harvested:	result: touched pages cleared, kept until the flush.
  * @released:	result: of those, pages given back after the flush.
  * @flushes:	result: global TLB flushes done.
+ * @more:	result: the batch of tasks with touched pages was full; another
+ *		pass would find more.
  */
 struct dynstack_reclaim_ctl {
 	bool (*filter)(struct task_struct *p, void *data);
@@ -196,6 +198,7 @@ struct dynstack_reclaim_ctl {
 	unsigned long harvested;
 	unsigned long released;
 	unsigned long flushes;
+	bool more;
 };
 int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl);
 
