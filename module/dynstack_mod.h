@@ -29,8 +29,8 @@ struct ds_tunables {
 	u32 reclaim_interval_ms;/* reclaim pass period; 0 = off */
 	u32 reclaim_touched;	/* reclaim touched dead pages too: 0/1 */
 	u32 pin_kthreads;	/* never take pages from kernel threads: 0/1 */
-	u32 min_sleep_us;	/* keep the pages of tasks whose last sleep was
-				 * shorter; 0 = take them at every switch-out */
+	/* Keep the pages of tasks whose last sleep was shorter; 0 = never. */
+	u32 min_sleep_us;
 };
 
 struct ds_tunable_desc {
