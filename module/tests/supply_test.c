@@ -8,6 +8,8 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/cpumask.h>
 
 /* The code under test, built into this module with its static helpers. */
 #include "../supply.c"
@@ -23,7 +25,13 @@ static void test_kick(struct ds_supply *s)
 struct fixture {
 	struct ds_tunables t;
 	struct ds_supply s;
+	int cpu;	/* the case runs here: magazines are per CPU */
 };
+
+static struct ds_magazine *mag_of(struct fixture *f)
+{
+	return per_cpu_ptr(f->s.mags, f->cpu);
+}
 
 static int supply_test_init(struct kunit *test)
 {
@@ -37,6 +45,9 @@ static int supply_test_init(struct kunit *test)
 	f->t.depot_high = 32;
 	KUNIT_ASSERT_EQ(test, ds_supply_init(&f->s, &f->t, test_kick), 0);
 	kicks = 0;
+	/* init runs in the case's own kthread: keep it on one CPU. */
+	f->cpu = raw_smp_processor_id();
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(f->cpu)), 0);
 	test->priv = f;
 	return 0;
 }
@@ -133,7 +144,7 @@ static void supply_take_restocks_magazine(struct kunit *test)
 	got = take(s, pages, 1);
 	put_back(pages, got);
 	/* One from the depot, and the magazine refilled to half its size. */
-	KUNIT_EXPECT_EQ(test, this_cpu_ptr(s->mags)->nr, 2U);
+	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 2U);
 	KUNIT_EXPECT_EQ(test, s->depot_nr, 7UL);
 }
 
@@ -145,7 +156,7 @@ static void supply_give_overflow(struct kunit *test)
 
 	give_new(test, s, 7);
 	/* 4 fill the magazine, then the reserve (2), then the depot. */
-	KUNIT_EXPECT_EQ(test, this_cpu_ptr(s->mags)->nr, 4U);
+	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 4U);
 	KUNIT_EXPECT_EQ(test, s->reserve_nr, 2UL);
 	KUNIT_EXPECT_EQ(test, s->depot_nr, 1UL);
 	ds_supply_stats(s, -1, &st);

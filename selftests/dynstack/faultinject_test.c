@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fault injection: with page allocations failing (fail_page_alloc, for the
- * refill worker and for this test's own tasks) and the magazines and depot
+ * module's refill thread, the one that feeds the supply; failing the test's
+ * own forks would exercise mainline's paths, not dynstack's) and the magazines and depot
  * emptied again and again (debug_drain), threads keep being created,
  * switching and sleeping. The kernel must neither crash nor corrupt
  * anything (the host checks the console), every thread's result must be
@@ -29,12 +30,8 @@ static void *child(void *arg)
 	return arg;
 }
 
-static int put(const char *path, const char *val);
-
 static void *storm(void *arg)
 {
-	/* Allocations of this thread and of the threads it creates may fail. */
-	put("/proc/thread-self/make-it-fail", "1");
 	while (!atomic_load(&stop)) {
 		pthread_t t[16];
 		long ok[16];
@@ -130,7 +127,7 @@ TEST(alloc_failures_and_empty_magazines)
 	refill = refill_pid();
 	ASSERT_GT(refill, 0);
 
-	/* Fail 30% of the allocations of flagged tasks, sleeping ones too. */
+	/* Fail 30% of the allocations of the refill thread, sleeping ones too. */
 	ASSERT_EQ(put(FAIL "task-filter", "Y"), 0);
 	ASSERT_EQ(put(FAIL "ignore-gfp-wait", "N"), 0);
 	ASSERT_EQ(put(FAIL "ignore-gfp-highmem", "N"), 0);
@@ -154,13 +151,13 @@ TEST(alloc_failures_and_empty_magazines)
 	put(path, "0");
 	put(FAIL "probability", "0");
 
-	TH_LOG("%d s of injection: %ld threads ran, %ld creations failed (ENOMEM is fine)",
+	TH_LOG("%d s of injection: %ld threads ran, %ld creations failed",
 	       secs, atomic_load(&created), atomic_load(&create_failed));
 	TH_LOG("supply: refill_failed %ld, take_reserve %ld, take_short %ld, refused %ld, nopage %ld",
 	       ds_stat("stats", "refill_failed"), ds_stat("stats", "take_reserve"), ds_stat("stats", "take_short"),
 	       ds_stat("stats", "refused"), ds_stat("stats", "nopage"));
-	/* The allocator really failed for the refill worker and for us. */
-	EXPECT_GT(ds_stat("stats", "refill_failed") + atomic_load(&create_failed), 0);
+	/* The allocator really failed for the refill thread. */
+	EXPECT_GT(ds_stat("stats", "refill_failed"), 0);
 	EXPECT_EQ(atomic_load(&wrong), 0);
 	EXPECT_GT(atomic_load(&created), 0);
 

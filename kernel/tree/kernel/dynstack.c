@@ -233,6 +233,7 @@ unsigned int dynstack_populate(struct dynstack *ds)
 		 * reclaimer's flush: not detachable on Accessed=0 until then.
 		 */
 		ds->stale |= back;
+		ds->dirty |= back;
 		ds->pending &= ~back;
 		ds->present |= back;
 		missing &= ~back;
@@ -322,9 +323,16 @@ unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
 				 pte_young(ptep_get(ds->ptes + i))))
 			continue;
 		if (clear_slot(ds, i)) {
-			/* I2, I4: A=0: never written, zero but for the canary. */
-			if (i == 0)
+			/*
+			 * I2: A=0 and not stale: no TLB has it. I4: never
+			 * written, so zero but for the canary; unless it came
+			 * back from pending with the task's old data in it.
+			 */
+			if (ds->dirty & BIT(i))
+				clear_page(page_address(ds->pages[i]));
+			else if (i == 0)
 				slot0_clear_magic(ds->pages[i]);
+			ds->dirty &= ~BIT(i);
 			out[n++] = ds->pages[i];
 			ds->pages[i] = NULL;
 		}
@@ -359,6 +367,7 @@ unsigned int dynstack_release_pending(struct dynstack *ds, struct page **out)
 		out[n++] = ds->pages[i];
 		ds->pages[i] = NULL;
 	}
+	ds->dirty &= ~ds->pending;
 	ds->pending = 0;
 	ds->stale = 0;
 	account_pages(ds, -(int)n);
@@ -539,21 +548,27 @@ static int dynstack_cache_drain(unsigned int cpu)
 
 /*
  * A reused stack must not leak the previous owner's data. Only pages with
- * Accessed=1 can hold any (I4): zero those through the stack mapping, which
- * is present and already marked accessed, and leave untouched pages alone
- * so they stay detachable.
+ * Accessed=1, or reinstalled from pending (dirty), can hold any (I4): zero
+ * them, and leave untouched pages alone so they stay detachable.
  */
 static void scrub_reused(struct dynstack *ds)
 {
 	int i;
 
 	for (i = 0; i < DYNSTACK_PAGES; i++) {
-		if (!(ds->present & BIT(i)) || !pte_young(ptep_get(ds->ptes + i)))
+		if (!(ds->present & BIT(i)))
 			continue;
-		memset((void *)slot_addr(ds, i), 0, PAGE_SIZE);
+		if (pte_young(ptep_get(ds->ptes + i)))
+			memset((void *)slot_addr(ds, i), 0, PAGE_SIZE);
+		else if (ds->dirty & BIT(i))
+			/* Through the direct map, so that it stays untouched. */
+			clear_page(page_address(ds->pages[i]));
+		else
+			continue;
 		if (i == 0)
 			slot0_set_magic(ds->pages[0]);
 	}
+	ds->dirty = 0;
 }
 
 static int charge_stack(struct dynstack *ds)
@@ -793,6 +808,7 @@ static void dynstack_repopulate_all(void)
 				install_pte(ds, i, ds->pages[i]);
 				ds->present |= BIT(i);
 				ds->stale |= BIT(i);
+				ds->dirty |= BIT(i);
 			}
 			ds->pending = 0;
 			missing = ALL_PAGES & ~ds->present;

@@ -205,6 +205,49 @@ static void dynstack_test_pending_reinstall(struct kunit *test)
 	dynstack_destroy(ds);
 }
 
+/*
+ * I4: a page reinstalled from pending holds the task's data with
+ * Accessed=0; once the flush made it detachable again, it must leave zeroed.
+ */
+static void dynstack_test_reinstalled_leaves_zeroed(struct kunit *test)
+{
+	struct dynstack *ds = create(test, DYNSTACK_PAGES);
+	struct page *out[DYNSTACK_PAGES], *page1 = ds->pages[1];
+	unsigned int n, i;
+	bool found = false;
+
+	touch(ds, 1, 0xdead);
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), true, out);
+	raw_spin_unlock_irq(&ds->lock);
+	free_out(out, n);
+	raw_spin_lock_irq(&ds->lock);
+	dynstack_populate(ds);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, peek(ds, 1), 0xdeadUL);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->dirty, (unsigned int)BIT(1));
+
+	/* The flush that retires the stale state (nothing pending now). */
+	flush_tlb_all();
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_release_pending(ds, out);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, n, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->stale, 0U);
+
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, top_sp(ds), false, out);
+	raw_spin_unlock_irq(&ds->lock);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[i]), 0, PAGE_SIZE));
+		found |= out[i] == page1;
+	}
+	KUNIT_EXPECT_TRUE(test, found);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->dirty, 0U);
+	free_out(out, n);
+	dynstack_destroy(ds);
+}
+
 static void dynstack_test_release_after_flush(struct kunit *test)
 {
 	struct dynstack *ds = create(test, DYNSTACK_PAGES);
@@ -421,6 +464,7 @@ static struct kunit_case dynstack_core_cases[] = {
 	KUNIT_CASE(dynstack_test_detach_untouched),
 	KUNIT_CASE(dynstack_test_respects_sp),
 	KUNIT_CASE(dynstack_test_pending_reinstall),
+	KUNIT_CASE(dynstack_test_reinstalled_leaves_zeroed),
 	KUNIT_CASE(dynstack_test_release_after_flush),
 	KUNIT_CASE(dynstack_test_accounting),
 	KUNIT_CASE_SLOW(dynstack_test_policy_live),

@@ -45,6 +45,9 @@ struct module;
  * @stale:	slots reinstalled from @pending before that flush: a TLB may
  *		still hold their old translation, so Accessed=0 proves
  *		nothing for them until the flush (I2).
+ * @dirty:	slots reinstalled from @pending: the page holds the task's old
+ *		data although its PTE has Accessed=0, so it must be zeroed
+ *		before it leaves the stack or goes to a new owner (I4).
  * @nr_resident: pages in @pages (present or pending): what the stack costs.
  * @accounted:	the stack belongs to a task whose stack is accounted in
  *		NR_KERNEL_STACK_KB (between fork and exit).
@@ -71,6 +74,7 @@ struct dynstack {
 	u8 present;
 	u8 pending;
 	u8 stale;
+	u8 dirty;
 	u8 nr_resident;
 	bool accounted;
 	u8 accounted_pages;
