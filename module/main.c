@@ -34,6 +34,8 @@
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/pid.h>
+#include <linux/overflow.h>
 
 #include "dynstack_mod.h"
 #include "../uapi/linux/dynstack.h"
@@ -58,10 +60,40 @@ module_param(reserve_pages, uint, 0444);
 MODULE_PARM_DESC(reserve_pages,
 		 "emergency reserve filled before registering (default: 2 * (pages per stack - 1) * CPUs)");
 
+/*
+ * Threads the administrator pinned (sysfs pinned_tids): they keep full
+ * stacks. Read in the hooks under RCU-sched (IRQs are off there); written
+ * under pins_mutex, copy and publish.
+ */
+#define DS_MAX_PINS 256
+struct ds_pins {
+	struct rcu_head rcu;
+	unsigned int nr;
+	pid_t tids[];
+};
+static struct ds_pins __rcu *pins;
+static DEFINE_MUTEX(pins_mutex);
+
+static bool pinned_tid(struct task_struct *p)
+{
+	const struct ds_pins *set;
+	pid_t tid = p->pid;
+	bool found = false;
+	unsigned int i;
+
+	rcu_read_lock_sched();
+	set = rcu_dereference_sched(pins);
+	for (i = 0; set && i < set->nr && !found; i++)
+		found = set->tids[i] == tid;
+	rcu_read_unlock_sched();
+	return found;
+}
+
 static bool pinned(struct task_struct *p)
 {
 	return p == refill_worker->task ||
-	       (READ_ONCE(tunables.pin_kthreads) && (p->flags & PF_KTHREAD));
+	       (READ_ONCE(tunables.pin_kthreads) && (p->flags & PF_KTHREAD)) ||
+	       pinned_tid(p);
 }
 
 static unsigned int ds_take(struct page **pages, unsigned int nr)
@@ -385,6 +417,80 @@ static ssize_t residency_histogram_show(struct kobject *kobj,
 static struct kobj_attribute residency_histogram_attr =
 	__ATTR_RO(residency_histogram);
 
+static ssize_t pinned_tids_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	const struct ds_pins *set;
+	unsigned int i;
+	int len = 0;
+
+	rcu_read_lock();
+	set = rcu_dereference(pins);
+	for (i = 0; set && i < set->nr; i++)
+		len += sysfs_emit_at(buf, len, "%s%d", i ? " " : "", set->tids[i]);
+	rcu_read_unlock();
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+/*
+ * "+TID" pins a thread (it keeps a full stack: it gets its pages back at
+ * its next switch-in and never loses them again), "-TID" unpins it,
+ * "clear" unpins all. EINVAL for anything else, ESRCH for a thread that
+ * does not exist, ENOSPC past DS_MAX_PINS.
+ */
+static ssize_t pinned_tids_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	struct ds_pins *old, *new;
+	unsigned int i, n = 0;
+	bool add = buf[0] == '+';
+	int tid = 0, err = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (sysfs_streq(buf, "clear")) {
+		add = false;
+	} else if ((buf[0] != '+' && buf[0] != '-') || kstrtoint(buf + 1, 10, &tid) ||
+		   tid <= 0) {
+		return -EINVAL;
+	}
+	if (add) {
+		struct pid *pid = find_get_pid(tid);
+
+		if (!pid)
+			return -ESRCH;
+		put_pid(pid);
+	}
+
+	mutex_lock(&pins_mutex);
+	old = rcu_dereference_protected(pins, lockdep_is_held(&pins_mutex));
+	new = kzalloc(struct_size(new, tids, DS_MAX_PINS), GFP_KERNEL);
+	if (!new) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	for (i = 0; old && i < old->nr; i++)
+		if (tid && old->tids[i] != tid)
+			new->tids[n++] = old->tids[i];
+	if (add) {
+		if (n == DS_MAX_PINS) {
+			kfree(new);
+			err = -ENOSPC;
+			goto unlock;
+		}
+		new->tids[n++] = tid;
+	}
+	new->nr = n;
+	rcu_assign_pointer(pins, new);
+	if (old)
+		kfree_rcu(old, rcu);
+unlock:
+	mutex_unlock(&pins_mutex);
+	return err ? err : count;
+}
+static struct kobj_attribute pinned_tids_attr = __ATTR_RW(pinned_tids);
+
 /* Fault-injection knob: empty every magazine and the depot (not the reserve). */
 static void drain_this_cpu(void *unused)
 {
@@ -424,6 +530,7 @@ static struct kobj_attribute debug_drain_attr = __ATTR_WO(debug_drain);
 
 static struct attribute *fixed_attrs[] = {
 	&abi_version_attr.attr,
+	&pinned_tids_attr.attr,
 	&stats_attr.attr,
 	&stats_per_cpu_attr.attr,
 	&residency_histogram_attr.attr,
@@ -552,6 +659,8 @@ static void __exit dynstack_mod_exit(void)
 	kthread_destroy_worker(refill_worker);
 	cpuhp_remove_state_nocalls(hp_state);
 	ds_supply_destroy(&ds_main_supply);
+	/* Unregistered and sysfs gone: no reader or writer is left. */
+	kfree(rcu_dereference_protected(pins, true));
 	pr_info("unloaded\n");
 }
 

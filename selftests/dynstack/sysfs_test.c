@@ -6,6 +6,8 @@
  * what they say (magazine_size bounds the magazines, detach=0 stops
  * detaching).
  */
+#include <sys/ioctl.h>
+#include <linux/dynstack.h>
 #define DYNSTACK_NEED_CAPS
 #include "dynstack_util.h"
 #include "kselftest_harness.h"
@@ -195,6 +197,71 @@ TEST_F(dynstack, detach_off_stops_detaching)
 	sleepers_stop(&s);
 	EXPECT_GT(ds_stat("stats", "detached"), after);
 	ASSERT_EQ(write_val("min_sleep_us", "1000"), 0);
+}
+
+static int pipe_fds[2][2];
+static _Atomic pid_t tids[2];
+
+/* Sleeps in read() on its own pipe; every byte wakes it once; 'q' ends it. */
+static void *napper(void *arg)
+{
+	long i = (long)arg;
+	char c = 0;
+
+	tids[i] = gettid();
+	while (c != 'q')
+		if (read(pipe_fds[i][0], &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+static int resident(int fd, pid_t tid)
+{
+	struct dynstack_task t = { .size = sizeof(t), .pid = tid };
+
+	return ioctl(fd, DYNSTACK_IOC_TASK, &t) ? -1 : (int)t.resident_pages;
+}
+
+/* A pinned thread keeps its whole stack while an unpinned one loses it. */
+TEST_F(dynstack, pinned_tids_keep_full_stacks)
+{
+	struct dynstack_reclaim r = { .size = sizeof(r), .flags = DYNSTACK_RECLAIM_TOUCHED };
+	char buf[32];
+	pthread_t t[2];
+	int fd;
+
+	for (long i = 0; i < 2; i++) {
+		ASSERT_EQ(pipe(pipe_fds[i]), 0);
+		ASSERT_EQ(pthread_create(&t[i], NULL, napper, (void *)i), 0);
+	}
+	while (!tids[0] || !tids[1])
+		usleep(1000);
+	snprintf(buf, sizeof(buf), "+%d", tids[0]);
+	ASSERT_EQ(write_val("pinned_tids", buf), 0);
+	EXPECT_EQ(read_val("pinned_tids"), tids[0]);
+	/* Wake both once: the pinned one gets its pages back and keeps them. */
+	usleep(100000);
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(write(pipe_fds[i][1], "w", 1), 1);
+	usleep(100000);
+	fd = open(DYNSTACK_DEVICE, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ioctl(fd, DYNSTACK_IOC_RECLAIM, &r), 0);
+	EXPECT_EQ(resident(fd, tids[0]), 4);
+	EXPECT_LT(resident(fd, tids[1]), 4);
+
+	EXPECT_EQ(write_val("pinned_tids", "+0"), EINVAL);
+	EXPECT_EQ(write_val("pinned_tids", "12"), EINVAL);
+	EXPECT_EQ(write_val("pinned_tids", "+999999999"), ESRCH);
+	snprintf(buf, sizeof(buf), "-%d", tids[0]);
+	ASSERT_EQ(write_val("pinned_tids", buf), 0);
+	EXPECT_EQ(read_val("pinned_tids"), 0);	/* empty */
+	ASSERT_EQ(write_val("pinned_tids", "clear"), 0);
+	close(fd);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(write(pipe_fds[i][1], "q", 1), 1);
+		pthread_join(t[i], NULL);
+	}
 }
 
 TEST_HARNESS_MAIN
