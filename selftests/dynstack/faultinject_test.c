@@ -109,7 +109,12 @@ static long saved_per_thread(int nr)
 	return 16 - (after - before) / nr;
 }
 
-TEST(alloc_failures_and_empty_magazines)
+/* Longer than the harness's default 30 s under the debug kernel and TCG. */
+FIXTURE(slow) {};
+FIXTURE_SETUP(slow) {}
+FIXTURE_TEARDOWN(slow) {}
+
+TEST_F_TIMEOUT(slow, alloc_failures_and_empty_magazines, 600)
 {
 	const char *env = getenv("DYNSTACK_FAULT_SECONDS");
 	int secs = env ? atoi(env) : 10;

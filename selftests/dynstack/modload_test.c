@@ -40,7 +40,12 @@ static void *storm(void *arg)
 	return NULL;
 }
 
-TEST(load_unload_under_storm)
+/* Longer than the harness's default 30 s under the debug kernel and TCG. */
+FIXTURE(slow) {};
+FIXTURE_SETUP(slow) {}
+FIXTURE_TEARDOWN(slow) {}
+
+TEST_F_TIMEOUT(slow, load_unload_under_storm, 900)
 {
 	const char *env = getenv("DYNSTACK_MODLOAD_CYCLES");
 	int cycles = env ? atoi(env) : 50, partial_after = 0;

@@ -66,7 +66,12 @@ static pid_t start_child(int nr, int *ctl)
 	return pid;
 }
 
-TEST(sleeping_threads_save_and_nothing_leaks)
+/* Longer than the harness's default 30 s under the debug kernel and TCG. */
+FIXTURE(slow) {};
+FIXTURE_SETUP(slow) {}
+FIXTURE_TEARDOWN(slow) {}
+
+TEST_F_TIMEOUT(slow, sleeping_threads_save_and_nothing_leaks, 600)
 {
 	const char *env = getenv("DYNSTACK_THREADS");
 	int nr = env ? atoi(env) : 2000, ctl, status;

@@ -121,7 +121,12 @@ static void on_usr1(int sig)
 	atomic_fetch_add(&signals_seen, 1);
 }
 
-TEST(storm_pingpong_signals)
+/* Longer than the harness's default 30 s under the debug kernel and TCG. */
+FIXTURE(slow) {};
+FIXTURE_SETUP(slow) {}
+FIXTURE_TEARDOWN(slow) {}
+
+TEST_F_TIMEOUT(slow, storm_pingpong_signals, 600)
 {
 	const char *env = getenv("DYNSTACK_STRESS_SECONDS");
 	int secs = env ? atoi(env) : 60, a[2], b[2];
