@@ -31,6 +31,8 @@ struct ds_tunables {
 	u32 pin_kthreads;	/* never take pages from kernel threads: 0/1 */
 	/* Keep the pages of tasks whose last sleep was shorter; 0 = never. */
 	u32 min_sleep_us;
+	/* New stacks start with only their top page: 0/1. */
+	u32 partial_fork;
 };
 
 struct ds_tunable_desc {

@@ -175,6 +175,7 @@ static void policy_from_tunables(struct dynstack_policy *p,
 	p->reclaim_touched = t->reclaim_touched;
 	p->pin_kthreads = t->pin_kthreads;
 	p->min_sleep_us = t->min_sleep_us;
+	p->partial_fork = t->partial_fork;
 }
 
 static long ioc_get_policy(void __user *uarg)
@@ -219,6 +220,7 @@ static long ioc_set_policy(void __user *uarg)
 		.reclaim_touched = p.reclaim_touched,
 		.pin_kthreads = p.pin_kthreads,
 		.min_sleep_us = p.min_sleep_us,
+		.partial_fork = p.partial_fork,
 	};
 	/* All or nothing. */
 	return ds_tunables_set(&t, &why);

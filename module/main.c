@@ -130,15 +130,15 @@ static bool napping(struct task_struct *prev)
 	return pop > det && pop - det < min;
 }
 
-/* Switch-out, IRQs off. */
+/* Switch-out, IRQs off: the cheapest and most frequent answer first. */
 static bool ds_may_detach(struct task_struct *prev)
 {
-	if (pinned(prev))
-		return false;
 	if (napping(prev)) {
 		this_cpu_inc(ds_main_supply.stats->napped);
 		return false;
 	}
+	if (pinned(prev))
+		return false;
 	if (!ds_supply_admit(&ds_main_supply)) {
 		this_cpu_inc(ds_main_supply.stats->refused);
 		return false;
@@ -149,7 +149,7 @@ static bool ds_may_detach(struct task_struct *prev)
 /* Fork, may sleep. */
 static bool ds_fork_partial(void)
 {
-	return ds_supply_admit(&ds_main_supply);
+	return READ_ONCE(tunables.partial_fork) && ds_supply_admit(&ds_main_supply);
 }
 
 static const struct dynstack_ops ds_ops = {

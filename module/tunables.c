@@ -34,6 +34,8 @@ const struct ds_tunable_desc ds_tunable_descs[] = {
 	     "never take pages from kernel threads (0/1)"),
 	DESC(min_sleep_us, 0, 60000000,
 	     "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"),
+	DESC(partial_fork, 0, 1,
+	     "new stacks start with only their top page, the rest filled at first switch-in (0/1)"),
 };
 const unsigned int ds_nr_tunables = ARRAY_SIZE(ds_tunable_descs);
 
@@ -55,6 +57,13 @@ void ds_tunables_default(struct ds_tunables *t)
 		.reclaim_touched = 1,
 		.pin_kthreads = 0,
 		.min_sleep_us = 1000,
+		/*
+		 * Off: measured (docs/benchmarks.md), a partial stack only
+		 * moves three page allocations from fork to the first
+		 * switch-in, where they cost more; a thread that goes to
+		 * sleep loses the pages at its first switch-out anyway.
+		 */
+		.partial_fork = 0,
 	};
 }
 

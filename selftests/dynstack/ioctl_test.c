@@ -206,6 +206,7 @@ TEST_F(dev, bad_policy_changes_nothing)
 	TRY(reclaim_touched, 5, EINVAL);
 	TRY(pin_kthreads, 0xffffffff, EINVAL);
 	TRY(min_sleep_us, 60000001, EINVAL);
+	TRY(partial_fork, 2, EINVAL);
 	TRY(size, 8, EINVAL);
 #undef TRY
 	memset(&big, 0, sizeof(big));

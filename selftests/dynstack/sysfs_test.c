@@ -17,6 +17,7 @@
 static const char *const tunables[] = {
 	"detach", "magazine_size", "depot_low", "depot_high", "reserve_pages",
 	"reclaim_interval_ms", "reclaim_touched", "pin_kthreads", "min_sleep_us",
+	"partial_fork",
 };
 #define NR_TUNABLES (sizeof(tunables) / sizeof(tunables[0]))
 
@@ -98,6 +99,7 @@ TEST_F(dynstack, bad_values_change_nothing)
 		{ "reserve_pages", "0" }, { "reclaim_interval_ms", "5" },
 		{ "reclaim_interval_ms", "3600001" }, { "pin_kthreads", "7" },
 		{ "reclaim_touched", " " }, { "min_sleep_us", "60000001" },
+		{ "partial_fork", "2" },
 	};
 	long before[NR_TUNABLES];
 	size_t i;

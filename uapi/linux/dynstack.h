@@ -142,9 +142,15 @@ struct dynstack_policy {
 	 * switch-out, as before.
 	 */
 	__u32 min_sleep_us;		/* 0..60000000 */
+	/*
+	 * Since VER2: new stacks start with only their top page. 0, what an
+	 * older caller sends, makes them full at fork.
+	 */
+	__u32 partial_fork;		/* 0/1 */
 };
 #define DYNSTACK_POLICY_SIZE_VER0	40
 #define DYNSTACK_POLICY_SIZE_VER1	44
+#define DYNSTACK_POLICY_SIZE_VER2	48
 
 /* DYNSTACK_IOC_TASK: one task's stack. In: @pid (a thread id). */
 struct dynstack_task {

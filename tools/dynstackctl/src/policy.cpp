@@ -5,7 +5,7 @@
 
 namespace dynstack {
 
-const std::array<Tunable, 9> kTunables = {{
+const std::array<Tunable, 10> kTunables = {{
     {"detach", &dynstack_policy::detach, 0, 1, "take untouched stack pages at switch-out (0/1)"},
     {"magazine_size", &dynstack_policy::magazine_size, 1, 256, "pages kept per CPU for switch-ins"},
     {"depot_low", &dynstack_policy::depot_low, 0, 1U << 20,
@@ -22,6 +22,8 @@ const std::array<Tunable, 9> kTunables = {{
      "never take pages from kernel threads (0/1)"},
     {"min_sleep_us", &dynstack_policy::min_sleep_us, 0, 60000000,
      "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"},
+    {"partial_fork", &dynstack_policy::partial_fork, 0, 1,
+     "new stacks start with only their top page, the rest filled at first switch-in (0/1)"},
 }};
 
 const Tunable *find_tunable(std::string_view name) {

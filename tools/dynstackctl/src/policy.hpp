@@ -23,7 +23,7 @@ struct Tunable {
     std::string_view help;
 };
 
-extern const std::array<Tunable, 9> kTunables;
+extern const std::array<Tunable, 10> kTunables;
 
 const Tunable *find_tunable(std::string_view name);
 

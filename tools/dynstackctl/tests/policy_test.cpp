@@ -79,7 +79,7 @@ TEST(Validate, SameRulesAsTheModule) {
 }
 
 TEST(Tunables, TableMatchesTheStruct) {
-    EXPECT_EQ(kTunables.size(), 9U);
+    EXPECT_EQ(kTunables.size(), 10U);
     for (const auto &t : kTunables) {
         EXPECT_LE(t.min, t.max) << t.name;
         EXPECT_EQ(find_tunable(t.name), &t);
