@@ -35,6 +35,10 @@ export)
 	cd "$dev"
 	rm -f "$top"/kernel/patches/*.patch
 	git format-patch -q -s --no-signature -o "$top/kernel/patches" base..HEAD
+	# Empty context lines as empty lines (GNU diff --suppress-blank-empty,
+	# which git am and patch accept): checkpatch run on a patch that git
+	# tracks checks it as a file and would call " " trailing whitespace.
+	sed -i 's/^ $//' "$top"/kernel/patches/*.patch
 	(cd "$top/kernel/tree" && find . -type f) | while read -r f; do
 		cp "$dev/$f" "$top/kernel/tree/$f"
 	done
