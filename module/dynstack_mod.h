@@ -62,7 +62,6 @@ struct ds_cpu_stats {
 	u64 give_depot;		/* overflowing into the depot or reserve */
 	u64 kicks;		/* refill/trim requests raised */
 	u64 refused;		/* switch-outs refused by admission control */
-	u64 napped;		/* switch-outs that kept a napping task's pages */
 };
 
 struct ds_magazine {
@@ -118,6 +117,7 @@ struct ds_reclaim_stats {
 extern struct ds_supply ds_main_supply;
 void ds_get_tunables(struct ds_tunables *t);
 void ds_get_reclaim_stats(struct ds_reclaim_stats *r);
+u64 ds_napped(int cpu);
 int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl);
 
 /* ioctl.c: /dev/dynstack */

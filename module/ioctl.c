@@ -127,7 +127,7 @@ static long ioc_stats(void __user *uarg)
 	s->reclaim_flushes = rs.flushes;
 	for (i = 0; i <= DYNSTACK_PAGES; i++)
 		s->residency[i] = hist[i];
-	s->napped = st.napped;
+	s->napped = ds_napped(-1);
 	return PUT(k, uarg, usize);
 }
 
@@ -159,7 +159,7 @@ static long ioc_cpu_stats(void __user *uarg)
 	c.give_depot = st.give_depot;
 	c.kicks = st.kicks;
 	c.refused = st.refused;
-	c.napped = st.napped;
+	c.napped = ds_napped(cpu);
 	return PUT(c, uarg, usize);
 }
 

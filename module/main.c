@@ -36,6 +36,7 @@
 #include <linux/slab.h>
 #include <linux/pid.h>
 #include <linux/overflow.h>
+#include <linux/vmstat.h>
 
 #include "dynstack_mod.h"
 #include "../uapi/linux/dynstack.h"
@@ -107,36 +108,12 @@ static void ds_give(struct page **pages, unsigned int nr)
 }
 
 /*
- * Did @prev only nap last time: switched in again less than min_sleep_us
- * after its pages were taken? Then taking them again now would most likely
- * just make its next switch-in put them back (ping-pong partners, short
- * waits); the reclaim pass still takes them if it really sleeps.
+ * Switch-out, IRQs off. The core already kept the pages of tasks that only
+ * napped (min_sleep_us, handed to it as dynstack_set_nap_ns()) and of
+ * tasks with nothing to give, so this runs only when pages would go.
  */
-static bool napping(struct task_struct *prev)
-{
-	u64 min = (u64)READ_ONCE(tunables.min_sleep_us) * NSEC_PER_USEC;
-	struct dynstack *ds = prev->dynstack;
-	u64 pop, det;
-
-	if (!min || !ds)
-		return false;
-	/*
-	 * Written under ds->lock by the switch-in on this CPU or by the
-	 * reclaimer, which leaves tasks that are on a CPU alone; prev->on_cpu
-	 * is still set, so nothing writes them now.
-	 */
-	pop = READ_ONCE(ds->populated_ns);
-	det = READ_ONCE(ds->detached_ns);
-	return pop > det && pop - det < min;
-}
-
-/* Switch-out, IRQs off: the cheapest and most frequent answer first. */
 static bool ds_may_detach(struct task_struct *prev)
 {
-	if (napping(prev)) {
-		this_cpu_inc(ds_main_supply.stats->napped);
-		return false;
-	}
 	if (pinned(prev))
 		return false;
 	if (!ds_supply_admit(&ds_main_supply)) {
@@ -274,10 +251,48 @@ static ssize_t tunable_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%u\n", READ_ONCE(*tunable_ptr(&tunables, ta->desc)));
 }
 
+/*
+ * The napping check runs in the core (dynstack_nap event); count only what
+ * happened since this module was loaded, as every other statistic here.
+ */
+static DEFINE_PER_CPU(unsigned long, nap_base);
+
+static unsigned long nap_events(int cpu)
+{
+	/* Another CPU's counter: a stale read is fine for a statistic. */
+	return READ_ONCE(per_cpu(vm_event_states, cpu).event[DYNSTACK_NAP]);
+}
+
+/* Switch-outs that kept a napping task's pages: on @cpu, or all if -1. */
+u64 ds_napped(int cpu)
+{
+	u64 sum = 0;
+	int c;
+
+	for_each_possible_cpu(c)
+		if (cpu < 0 || c == cpu)
+			sum += nap_events(c) - per_cpu(nap_base, c);
+	return sum;
+}
+
+/* The settings the core applies itself, in the switch-out hook. */
+static int push_core_settings(void)
+{
+	return dynstack_configure(&ds_ops, READ_ONCE(tunables.detach),
+				  (u64)READ_ONCE(tunables.min_sleep_us) * NSEC_PER_USEC);
+}
+
 /* Called with tunables_mutex held, after a change was published. */
 static void tunables_changed(void)
 {
 	unsigned int ms = READ_ONCE(tunables.reclaim_interval_ms);
+
+	/*
+	 * Lock order: tunables_mutex -> the core's dynstack_policy_mutex.
+	 * Cannot fail: sysfs and the ioctl exist only while we are the
+	 * registered policy.
+	 */
+	WARN_ON_ONCE(push_core_settings());
 
 	kthread_queue_work(refill_worker, &refill_work);
 	if (ms)
@@ -369,7 +384,7 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     lv.magazines, lv.depot, lv.reserve,
 			     st.take_magazine, st.take_depot, st.take_reserve,
 			     st.take_short, st.give_magazine, st.give_depot,
-			     st.kicks, st.refused, st.napped);
+			     st.kicks, st.refused, ds_napped(-1));
 	/* Written by the refill worker under ds_main_supply.lock; a stale read is fine. */
 	len += sysfs_emit_at(buf, len,
 			     "refilled %llu\nrefill_failed %llu\ntrimmed %llu\n"
@@ -397,7 +412,7 @@ static ssize_t stats_per_cpu_show(struct kobject *kobj,
 				     cpu, READ_ONCE(per_cpu_ptr(ds_main_supply.mags, cpu)->nr),
 				     st.take_magazine, st.take_depot, st.take_reserve,
 				     st.take_short, st.give_magazine, st.give_depot,
-				     st.kicks, st.refused, st.napped);
+				     st.kicks, st.refused, ds_napped(cpu));
 	}
 	return len;
 }
@@ -584,7 +599,7 @@ static void ds_sysfs_exit(void)
 static int __init dynstack_mod_init(void)
 {
 	const char *why;
-	int err;
+	int err, cpu;
 
 	ds_tunables_default(&tunables);
 	if (reserve_pages)
@@ -618,25 +633,33 @@ static int __init dynstack_mod_init(void)
 	if (err < 0)
 		goto destroy_worker;
 	hp_state = err;
-	err = ds_sysfs_init();
+	for_each_possible_cpu(cpu)
+		per_cpu(nap_base, cpu) = nap_events(cpu);
+	/*
+	 * Before registering, so that the hooks start with our settings; no
+	 * sysfs or ioctl writer exists yet to change them meanwhile.
+	 */
+	err = push_core_settings();
+	if (!err)
+		err = dynstack_register(&ds_ops);
 	if (err)
 		goto remove_hp;
-	err = dynstack_register(&ds_ops);
-	if (err)
-		goto remove_sysfs;
-	err = ds_ioctl_init();
+	err = ds_sysfs_init();
 	if (err)
 		goto unregister;
+	err = ds_ioctl_init();
+	if (err)
+		goto remove_sysfs;
 	/* Savings for the tasks that already exist, without waiting. */
 	queue_delayed_work(system_unbound_wq, &reclaim_work, 0);
 	pr_info("loaded: reserve %u pages, depot %lu pages\n",
 		tunables.reserve_pages, ds_main_supply.depot_nr);
 	return 0;
 
-unregister:
-	dynstack_unregister(&ds_ops);
 remove_sysfs:
 	ds_sysfs_exit();
+unregister:
+	dynstack_unregister(&ds_ops);
 remove_hp:
 	cpuhp_remove_state_nocalls(hp_state);
 destroy_worker:

@@ -314,6 +314,5 @@ void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum)
 		sum->give_depot += READ_ONCE(st->give_depot);
 		sum->kicks += READ_ONCE(st->kicks);
 		sum->refused += READ_ONCE(st->refused);
-		sum->napped += READ_ONCE(st->napped);
 	}
 }

@@ -9,8 +9,9 @@
 #   nomod      dynstack kernel, module not loaded
 #   loaded     dynstack.ko with its defaults
 #   nodetach   dynstack.ko with detach=0 (hooks on, nothing taken at switch-out)
-# in two QEMU modes: "icount" (single-threaded TCG, -icount shift=auto: guest
-# time is a count of instructions, repeatable) and "wall" (normal MTTCG,
+# in two QEMU modes: "icount" (single-threaded TCG, -icount shift=0,sleep=off:
+# one guest nanosecond per instruction, so a figure is an instruction count;
+# run twice in the full mode to show it repeats) and "wall" (normal MTTCG,
 # guest time follows the host clock; min/median/max over repetitions).
 # Memory workloads run once per state, in wall mode.
 # Results: build/bench/results.jsonl, results.json and results.md.
@@ -23,9 +24,9 @@ mkdir -p "$out"
 start=$(date +%s)
 
 if [ "$mode" = quick ]; then
-	sizes=1000,5000 reps=3 iters=2000 create=400
+	sizes=1000,5000 reps=3 ireps=1 iters=2000 create=400
 else
-	sizes=1000,5000,20000 reps=5 iters=10000 create=2000
+	sizes=1000,5000,20000 reps=7 ireps=2 iters=20000 create=4000
 fi
 
 for cfg in fast mainline; do
@@ -41,8 +42,12 @@ boot() { # state vmmode rep sizes
 		--initrd "$build/initramfs-$cfg.cpio.gz" --script "$top/scripts/guest/bench.sh" \
 		--results "$res" --log "$out/console-$state-$vmmode-$rep.log" \
 		--smp 2 --mem 4096 --timeout 1800 $([ "$vmmode" = icount ] && echo --icount) \
-		--append "BENCH_STATE=$state BENCH_SIZES=$sz BENCH_ITERS=$iters BENCH_CREATE=$create" ||
-		echo "bench: boot $state/$vmmode/$rep failed (console: $out/console-$state-$vmmode-$rep.log)"
+		--append "BENCH_STATE=$state BENCH_SIZES=$sz BENCH_ITERS=$iters BENCH_CREATE=$create"
+	rc=$?
+	if [ $rc != 0 ]; then
+		echo "bench: boot $state/$vmmode/$rep failed with $rc (console: $out/console-$state-$vmmode-$rep.log)"
+		echo "{\"kind\":\"error\",\"state\":\"$state\",\"what\":\"boot $vmmode #$rep: vm.sh exit $rc (124 = timeout)\"}" >>"$out/results.jsonl"
+	fi
 	tr -d '\r' <"$res" | grep '^{' |
 		sed "s/^{/{\"mode\":\"$vmmode\",\"rep\":$rep,/" >>"$out/results.jsonl"
 	echo "  BENCH   $state $vmmode #$rep: $(grep -c '^{' "$res") results"
@@ -54,7 +59,9 @@ for state in mainline nomod loaded nodetach; do
 	for rep in $(seq 2 "$reps"); do
 		boot "$state" wall "$rep" ""
 	done
-	boot "$state" icount 1 ""
+	for rep in $(seq 1 "$ireps"); do
+		boot "$state" icount "$rep" ""
+	done
 done
 
 python3 "$top/scripts/bench-report.py" "$out/results.jsonl" "$out/results.json" \

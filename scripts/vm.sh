@@ -10,8 +10,10 @@
 #                    test runner writes machine-readable results
 #   --timeout S      kill a hung guest after S seconds (exit 124)
 #   --icount         deterministic mode: single-threaded TCG with
-#                    -icount shift=auto,sleep=off (guest time counts
-#                    instructions); for benchmarks
+#                    -icount shift=0,sleep=off: every guest instruction
+#                    advances guest time by exactly 1 ns and idle time is
+#                    skipped, so guest nanoseconds count instructions;
+#                    for benchmarks
 #   --smp N --mem MiB --kvm 0|1 --append "ARGS" --quiet
 #
 # Exit status: the script's; 124 on timeout; 125 if the guest died without
@@ -73,7 +75,9 @@ if [ "$kvm" = 1 ]; then
 	fi
 fi
 if [ "$icount" = 1 ]; then
-	accel=(-accel tcg,thread=single -icount shift=auto,sleep=off)
+	# A fixed shift, not "auto": auto rescales guest time to follow the
+	# host clock, which makes the figures depend on host load.
+	accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
 fi
 [ "${accel[1]}" = kvm ] || accel+=(-cpu max)
 

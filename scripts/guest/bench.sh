@@ -57,6 +57,13 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 			sleep 1
 			kill -0 $pid 2>/dev/null || break
 		done
+		if [ ! -e /tmp/ready ]; then
+			# Died before all its threads slept: no figure, say so.
+			wait $pid
+			echo "{\"kind\":\"error\",\"state\":\"$state\",\"what\":\"$wl workload with $n threads exited with status $? before it was ready\"}" >&3
+			echo "bench: $state $wl $n threads: workload failed"
+			continue
+		fi
 		settle
 		tasks=$(ls -d /proc/[0-9]*/task/[0-9]* | wc -l)
 		res=-1
@@ -72,12 +79,12 @@ done
 
 run() {
 	name=$1 iters=$2
-	c0=$(ctxt) p0=$(vmev dynstack_populate) d0=$(vmev dynstack_detach)
+	c0=$(ctxt) p0=$(vmev dynstack_populate) d0=$(vmev dynstack_detach) n0=$(vmev dynstack_nap)
 	m0=$(stat_of take_magazine) e0=$(stat_of take_depot) r0=$(stat_of take_reserve)
 	line=$(/selftests/bench "$name" "$iters") || return
-	c1=$(ctxt) p1=$(vmev dynstack_populate) d1=$(vmev dynstack_detach)
+	c1=$(ctxt) p1=$(vmev dynstack_populate) d1=$(vmev dynstack_detach) n1=$(vmev dynstack_nap)
 	m1=$(stat_of take_magazine) e1=$(stat_of take_depot) r1=$(stat_of take_reserve)
-	echo "${line%\}},\"kind\":\"timing\",\"state\":\"$state\",\"switches\":$((c1 - c0)),\"populated\":$((${p1:-0} - ${p0:-0})),\"detached\":$((${d1:-0} - ${d0:-0})),\"take_magazine\":$((m1 - m0)),\"take_depot\":$((e1 - e0)),\"take_reserve\":$((r1 - r0))}" >&3
+	echo "${line%\}},\"kind\":\"timing\",\"state\":\"$state\",\"switches\":$((c1 - c0)),\"populated\":$((${p1:-0} - ${p0:-0})),\"detached\":$((${d1:-0} - ${d0:-0})),\"napped\":$((${n1:-0} - ${n0:-0})),\"take_magazine\":$((m1 - m0)),\"take_depot\":$((e1 - e0)),\"take_reserve\":$((r1 - r0))}" >&3
 	echo "bench: $state $line"
 }
 for b in pipe-same pipe-cross futex-cross; do

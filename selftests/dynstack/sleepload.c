@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,6 +40,7 @@ static int pipefd[2], epfd, evfd[2], lsock, fifofd;
 static const char *fifo_path = "/tmp/sleepload.fifo";
 static const char *sock_path = "/tmp/sleepload.sock";
 static atomic_int started[NR_KINDS];
+static atomic_int failed, fail_errno;
 
 static void *sleeper(void *arg)
 {
@@ -73,8 +75,18 @@ static void *sleeper(void *arg)
 				close(fd);
 				return NULL;
 			}
-			if (errno == EINVAL || errno == EBADF)
+			/*
+			 * Anything but a signal ends the thread: retrying
+			 * EMFILE (accept() reserves a descriptor before it
+			 * blocks) would spin instead of sleeping.
+			 */
+			if (errno != EINTR) {
+				if (!atomic_load(&stop)) {
+					atomic_store(&fail_errno, errno);
+					atomic_fetch_add(&failed, 1);
+				}
 				return NULL;
+			}
 			break;
 		}
 		case K_FIFO:
@@ -136,6 +148,7 @@ static void release(int nr)
 
 int main(int argc, char **argv)
 {
+	struct rlimit rl, old;
 	pthread_attr_t attr;
 	pthread_t *tids;
 	int nr, i, made = 0;
@@ -144,6 +157,16 @@ int main(int argc, char **argv)
 	if (argc < 2 || (nr = atoi(argv[1])) <= 0) {
 		fprintf(stderr, "usage: sleepload N [READY_FILE]\n");
 		return 2;
+	}
+	/*
+	 * Every thread blocked in accept() holds a reserved descriptor: make
+	 * room for all of them (root may raise the hard limit up to nr_open).
+	 */
+	rl.rlim_cur = rl.rlim_max = nr + 256;
+	if (getrlimit(RLIMIT_NOFILE, &old) || (old.rlim_cur < rl.rlim_cur &&
+					       setrlimit(RLIMIT_NOFILE, &rl))) {
+		perror("sleepload: RLIMIT_NOFILE");
+		return 1;
 	}
 	if (setup()) {
 		perror("sleepload: setup");
@@ -176,6 +199,11 @@ int main(int argc, char **argv)
 	for (int k = 0; k < NR_KINDS; k++)
 		printf("%s%s %d", k ? ", " : "", kind_name[k], atomic_load(&started[k]));
 	printf(")\n");
+	if (atomic_load(&failed)) {
+		fprintf(stderr, "sleepload: %d threads could not block in accept(): %s\n",
+			atomic_load(&failed), strerror(atomic_load(&fail_errno)));
+		return 1;
+	}
 	fflush(stdout);
 	if (argc > 2)
 		close(open(argv[2], O_CREAT | O_WRONLY, 0644));

@@ -64,6 +64,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/llist.h>
 #include <linux/workqueue.h>
+#include <linux/wait.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
 #include <linux/module.h>
@@ -71,11 +72,19 @@
 
 #include "dynstack_internal.h"
 
-#define ALL_PAGES	((1U << DYNSTACK_PAGES) - 1)
+#define ALL_PAGES	DYNSTACK_ALL_PAGES
 #define TOP_BIT		(1U << DYNSTACK_TOP)
 
 DEFINE_STATIC_KEY_FALSE(dynstack_switch_key);
 DEFINE_STATIC_KEY_FALSE(dynstack_detach_key);
+
+/*
+ * What the policy asked of the switch-out hook: whether it runs at all
+ * (dynstack_set_detach(), under dynstack_policy_mutex) and how short a
+ * sleep counts as a nap (dynstack_set_nap_ns(), read in the hook).
+ */
+static bool dynstack_detach_on = true;
+static u64 dynstack_nap_ns;
 
 /*
  * The registered policy. Written under dynstack_policy_mutex; read in the
@@ -216,7 +225,7 @@ unsigned int dynstack_populate(struct dynstack *ds)
 {
 	struct page *fresh[DYNSTACK_PAGES];
 	unsigned int missing = ALL_PAGES & ~ds->present;
-	unsigned int need, got, i, n = 0;
+	unsigned int need = 0, got = 0, i, n = 0, added = 0;
 
 	lockdep_assert_held(&ds->lock);
 	if (!missing)
@@ -235,14 +244,12 @@ unsigned int dynstack_populate(struct dynstack *ds)
 		ds->stale |= back;
 		ds->dirty |= back;
 		ds->pending &= ~back;
-		ds->present |= back;
+		added = back;
 		missing &= ~back;
 		count_vm_events(DYNSTACK_REINSTALL, hweight32(back));
 	}
-	if (!missing) {
-		ds->populated_ns = local_clock();
-		return 0;
-	}
+	if (!missing)
+		goto publish;
 
 	need = hweight32(missing);
 	got = supply_take(fresh, need);
@@ -255,13 +262,20 @@ unsigned int dynstack_populate(struct dynstack *ds)
 			slot0_set_magic(fresh[n]);
 		ds->pages[i] = fresh[n++];
 		install_pte(ds, i, ds->pages[i]);
-		ds->present |= BIT(i);
+		added |= BIT(i);
 	}
 	account_pages(ds, got);
-	ds->populated_ns = local_clock();
 	count_vm_events(DYNSTACK_POPULATE, got);
 	if (got < need)
 		count_vm_events(DYNSTACK_NOPAGE, 1);
+publish:
+	ds->populated_ns = local_clock();
+	/*
+	 * The PTEs before the bits that announce them: pairs with the
+	 * acquire in dynstack_switch_in(), which reads @present without
+	 * ds->lock.
+	 */
+	smp_store_release(&ds->present, ds->present | added);
 	return need - got;
 }
 
@@ -274,7 +288,11 @@ static bool clear_slot(struct dynstack *ds, int i)
 	pte_t old = ptep_get_and_clear(&init_mm, slot_addr(ds, i), ds->ptes + i);
 
 	VM_BUG_ON(!pte_present(old) || pte_page(old) != ds->pages[i]);
-	ds->present &= ~BIT(i);
+	/*
+	 * Read locklessly only by the switch-in of this stack's task, which
+	 * cannot run now (see dynstack_detach()).
+	 */
+	WRITE_ONCE(ds->present, ds->present & ~BIT(i));
 	if (!pte_young(old) && !(ds->stale & BIT(i)))
 		return true;
 	/* I3: touched (or possibly still cached): keep until a flush. */
@@ -293,6 +311,23 @@ static unsigned int slots_below(struct dynstack *ds, unsigned long sp)
 	return (BIT(off >> PAGE_SHIFT) - 1) & ~TOP_BIT;
 }
 
+/*
+ * Of the slots in @mask, those whose page may go without a TLB flush as far
+ * as a plain read can tell: present, not stale, Accessed=0. Accessed only
+ * ever goes from 0 to 1 behind our back, so a page left out here could not
+ * go anyway; one kept is checked again by the exchange in clear_slot().
+ */
+static unsigned int untouched(struct dynstack *ds, unsigned int mask)
+{
+	unsigned int i;
+
+	mask &= READ_ONCE(ds->present) & ~ds->stale;
+	for (i = 0; i < DYNSTACK_PAGES; i++)
+		if ((mask & BIT(i)) && pte_young(ptep_get(ds->ptes + i)))
+			mask &= ~BIT(i);
+	return mask;
+}
+
 /**
  * dynstack_detach - take away pages of a task that is not running
  * @ds: the stack, ds->lock held, IRQs off
@@ -301,26 +336,25 @@ static unsigned int slots_below(struct dynstack *ds, unsigned long sp)
  * @out: receives the pages that may be reused at once (zero-filled)
  *
  * The caller guarantees the task is not on a CPU and cannot get on one
- * before ds->lock is dropped: switch-in takes ds->lock first.
+ * before this returns: either it is the task's own switch-out (prev is
+ * still on_cpu, under rq->lock) or the task is pinned by task_call_func()
+ * (see reclaim_task()). The switch-in fast path does not take ds->lock.
  *
  * Return: the number of pages in @out.
  */
 unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
 			     bool touched, struct page **out)
 {
-	unsigned int cand = slots_below(ds, sp) & ds->present;
+	unsigned int below = slots_below(ds, sp);
+	unsigned int cand = touched ? below & ds->present : untouched(ds, below);
 	unsigned int i, n = 0;
 
 	lockdep_assert_held(&ds->lock);
-	ds->last_used = DYNSTACK_PAGES - hweight32(slots_below(ds, sp));
+	ds->last_used = DYNSTACK_PAGES - hweight32(below);
 	ds->max_used = max(ds->max_used, ds->last_used);
 
 	for (i = 0; i < DYNSTACK_PAGES; i++) {
 		if (!(cand & BIT(i)))
-			continue;
-		/* Cheap read first: most touched pages stay untouched by us. */
-		if (!touched && ((ds->stale & BIT(i)) ||
-				 pte_young(ptep_get(ds->ptes + i))))
 			continue;
 		if (clear_slot(ds, i)) {
 			/*
@@ -731,17 +765,16 @@ unsigned long dynstack_not_used(struct task_struct *tsk)
 }
 #endif
 
+/* The slow path of dynstack_switch_in(): @next has a page missing. */
 void __dynstack_switch_in(struct task_struct *next)
 {
 	struct dynstack *ds = next->dynstack;
 
-	if (!ds)
-		return;
 	/*
-	 * Lock order: rq->lock -> ds->lock. next->on_cpu is already 1
-	 * (prepare_task()), and the reclaimer checks on_cpu under ds->lock,
-	 * so once we hold the lock nothing takes pages away until next has
-	 * been switched out again.
+	 * Lock order: rq->lock -> ds->lock. Nothing takes pages from @next
+	 * while we run (see dynstack_switch_in()); the lock is for
+	 * dynstack_unregister()'s repopulation, which may be filling the
+	 * same slots, and for the readers of the statistics.
 	 */
 	raw_spin_lock(&ds->lock);
 	/* I1: every page is mapped before switch_to() runs on this stack. */
@@ -749,6 +782,23 @@ void __dynstack_switch_in(struct task_struct *next)
 		panic("dynstack: no page for the stack of %s/%d: supply and page allocator exhausted\n",
 		      next->comm, next->pid);
 	raw_spin_unlock(&ds->lock);
+}
+
+/*
+ * Did the task only nap last time: switched in again less than
+ * dynstack_nap_ns after its pages were taken? Then taking them again now
+ * would most likely just make its next switch-in put them back (ping-pong
+ * partners, short waits); the reclaimer still takes them if it really
+ * sleeps. populated_ns and detached_ns are written under ds->lock by this
+ * task's own switches or by the reclaimer, which leaves it alone while it
+ * is on_cpu, as it is here.
+ */
+static bool napping(struct dynstack *ds)
+{
+	u64 nap = READ_ONCE(dynstack_nap_ns);
+
+	return nap && ds->populated_ns > ds->detached_ns &&
+	       ds->populated_ns - ds->detached_ns < nap;
 }
 
 void __dynstack_switch_out(struct task_struct *prev)
@@ -760,6 +810,17 @@ void __dynstack_switch_out(struct task_struct *prev)
 
 	if (!ds || is_idle_task(prev))
 		return;
+	/*
+	 * The cheap answers first, without ds->lock (prev is on_cpu, so only
+	 * this CPU changes which pages it has): nothing that could go, or a
+	 * napper. Only then ask the policy.
+	 */
+	if (!untouched(ds, slots_below(ds, prev->thread.sp)))
+		return;
+	if (napping(ds)) {
+		count_vm_event(DYNSTACK_NAP);
+		return;
+	}
 	ops = policy();
 	if (!ops || (ops->may_detach && !ops->may_detach(prev)))
 		return;
@@ -806,9 +867,13 @@ static void dynstack_repopulate_all(void)
 				if (!(ds->pending & BIT(i)))
 					continue;
 				install_pte(ds, i, ds->pages[i]);
-				ds->present |= BIT(i);
 				ds->stale |= BIT(i);
 				ds->dirty |= BIT(i);
+				/*
+				 * PTE before the bit: pairs with the lockless
+				 * acquire in dynstack_switch_in().
+				 */
+				smp_store_release(&ds->present, ds->present | BIT(i));
 			}
 			ds->pending = 0;
 			missing = ALL_PAGES & ~ds->present;
@@ -819,7 +884,8 @@ static void dynstack_repopulate_all(void)
 				if (i == 0)
 					slot0_set_magic(ds->pages[i]);
 				install_pte(ds, i, ds->pages[i]);
-				ds->present |= BIT(i);
+				/* As in dynstack_populate(): PTE first. */
+				smp_store_release(&ds->present, ds->present | BIT(i));
 				missing &= ~BIT(i);
 				account_pages(ds, 1);
 			}
@@ -857,7 +923,8 @@ int dynstack_register(const struct dynstack_ops *ops)
 	percpu_down_write(&dynstack_fork_sem);
 	WRITE_ONCE(dynstack_partial_fork, true);
 	percpu_up_write(&dynstack_fork_sem);
-	static_branch_enable(&dynstack_detach_key);
+	if (dynstack_detach_on)
+		static_branch_enable(&dynstack_detach_key);
 	mutex_unlock(&dynstack_policy_mutex);
 	pr_info("policy %s registered\n", ops->name);
 	return 0;
@@ -891,16 +958,98 @@ void dynstack_unregister(const struct dynstack_ops *ops)
 	/* No hook can still be using @ops after this. */
 	rcu_assign_pointer(dynstack_policy, NULL);
 	synchronize_rcu();
+	/* The next policy starts from the defaults. */
+	dynstack_detach_on = true;
+	WRITE_ONCE(dynstack_nap_ns, 0);
 	mutex_unlock(&dynstack_policy_mutex);
 	pr_info("policy %s unregistered\n", ops->name);
 }
 EXPORT_SYMBOL_GPL(dynstack_unregister);
+
+/**
+ * dynstack_configure - what the switch-out hook does for a policy
+ * @ops: the policy: the registered one, or the one about to register
+ * @detach: take untouched pages at switch-out at all. Off, the hook is a
+ *	static branch that is not taken, so a policy that only reclaims from
+ *	sleeping tasks costs a context switch nothing but the switch-in check.
+ * @nap_ns: a task switched in again less than @nap_ns after pages were
+ *	taken from it keeps its pages at its next switch-outs without the
+ *	policy being asked (napping()); 0 turns this off. The check runs on
+ *	every switch-out, so it lives here rather than behind the policy's
+ *	indirect may_detach() call.
+ *
+ * Called before dynstack_register(), the settings are what the hooks start
+ * with. dynstack_unregister() resets them (detach on, no nap check). Sleeps.
+ *
+ * Return: 0, or -EBUSY if another policy is registered.
+ */
+int dynstack_configure(const struct dynstack_ops *ops, bool detach, u64 nap_ns)
+{
+	const struct dynstack_ops *cur;
+
+	mutex_lock(&dynstack_policy_mutex);
+	cur = rcu_access_pointer(dynstack_policy);
+	if (cur && cur != ops) {
+		mutex_unlock(&dynstack_policy_mutex);
+		return -EBUSY;
+	}
+	dynstack_detach_on = detach;
+	WRITE_ONCE(dynstack_nap_ns, nap_ns);
+	/* With no policy the key is off; dynstack_register() reads the flag. */
+	if (cur) {
+		if (detach)
+			static_branch_enable(&dynstack_detach_key);
+		else
+			static_branch_disable(&dynstack_detach_key);
+	}
+	mutex_unlock(&dynstack_policy_mutex);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dynstack_configure);
 
 /* Tasks whose touched pages wait for one flush; 8 KiB. */
 struct reclaim_batch {
 	unsigned int nr;
 	struct task_struct *tasks[1023];
 };
+
+struct reclaim_one {
+	bool touched;
+	unsigned int n, harvested;
+	bool pending;
+	struct page *out[DYNSTACK_PAGES];
+};
+
+/*
+ * Called by task_call_func(), with @p pinned: blocked with p->pi_lock held
+ * off its wakeup (and p->on_cpu already 0), or on a runqueue with its
+ * rq->lock held off schedule(). Either way @p cannot be switched in before
+ * we return, which is what lets dynstack_switch_in() look at @present
+ * without ds->lock. IRQs are off.
+ */
+static int reclaim_pinned(struct task_struct *p, void *arg)
+{
+	struct reclaim_one *r = arg;
+	struct dynstack *ds = p->dynstack;
+	unsigned int before;
+
+	/*
+	 * Running (we hold its rq->lock, so it cannot leave the CPU now) or
+	 * dead: leave it alone. Otherwise thread.sp is the one switch_to()
+	 * saved: the on_cpu hand-off (smp_store_release() in finish_task())
+	 * is ordered before our locks.
+	 */
+	if (READ_ONCE(p->on_cpu) || READ_ONCE(p->__state) == TASK_DEAD)
+		return 0;
+	/* Lock order: p->pi_lock -> rq->lock -> ds->lock. */
+	raw_spin_lock(&ds->lock);
+	before = ds->pending;
+	r->n = dynstack_detach(ds, READ_ONCE(p->thread.sp), r->touched, r->out);
+	r->harvested = hweight32(ds->pending & ~before);
+	r->pending = r->harvested || ds->stale;
+	raw_spin_unlock(&ds->lock);
+	return 0;
+}
 
 /*
  * Detach what can go from one task that is not running. Returns true if it
@@ -909,39 +1058,23 @@ struct reclaim_batch {
 static bool reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl,
 			 bool touched)
 {
-	struct dynstack *ds = p->dynstack;
-	struct page *out[DYNSTACK_PAGES];
-	unsigned int n = 0, before, harvested = 0;
-	bool pending = false;
+	struct reclaim_one r = { .touched = touched };
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ds->lock, flags);
-	/*
-	 * Pairs with smp_store_release() in finish_task(): once on_cpu reads
-	 * 0, thread.sp is the one switch_to() saved. A switch-in that
-	 * starts after our read waits for ds->lock before switch_to() and
-	 * refills what we take (I1).
-	 */
-	if (!smp_load_acquire(&p->on_cpu) && READ_ONCE(p->__state) != TASK_DEAD) {
-		before = ds->pending;
-		n = dynstack_detach(ds, READ_ONCE(p->thread.sp), touched, out);
-		harvested = hweight32(ds->pending & ~before);
-		pending = harvested || ds->stale;
-	}
-	raw_spin_unlock_irqrestore(&ds->lock, flags);
+	task_call_func(p, reclaim_pinned, &r);
 	ctl->scanned++;
-	if (n) {
-		ctl->detached += n;
-		count_vm_events(DYNSTACK_DETACH, n);
+	if (r.n) {
+		ctl->detached += r.n;
+		count_vm_events(DYNSTACK_DETACH, r.n);
 		local_irq_save(flags);
-		supply_give(out, n);
+		supply_give(r.out, r.n);
 		local_irq_restore(flags);
 	}
-	if (harvested) {
-		ctl->harvested += harvested;
-		count_vm_events(DYNSTACK_HARVEST, harvested);
+	if (r.harvested) {
+		ctl->harvested += r.harvested;
+		count_vm_events(DYNSTACK_HARVEST, r.harvested);
 	}
-	return pending;
+	return r.pending;
 }
 
 /**

@@ -6,9 +6,11 @@
  * transition can be driven and checked directly: partial creation,
  * population, detaching of untouched pages, pending pages and their
  * reinstall, release after a flush, and the accounting of each step.
- * The last case registers a real policy with the scheduler hooks and
- * checks invariants I1 (a running task has its whole stack) and I6
- * (nothing is missing once the policy is gone) on live tasks.
+ * The last cases register a real policy with the scheduler hooks and
+ * check invariants I1 (a running task has its whole stack) and I6
+ * (nothing is missing once the policy is gone) on live tasks, and what
+ * the switch-out hook's settings (dynstack_configure()) do to a
+ * ping-pong pair.
  */
 #include <kunit/test.h>
 #include <linux/kthread.h>
@@ -16,6 +18,8 @@
 #include <linux/mm.h>
 #include <linux/sched/task_stack.h>
 #include <linux/string.h>
+#include <linux/completion.h>
+#include <linux/vmstat.h>
 #include <asm/tlbflush.h>
 
 #include "dynstack_internal.h"
@@ -458,6 +462,139 @@ static void dynstack_test_policy_live(struct kunit *test)
 	}
 }
 
+/* --- The switch-out hook's settings: detach on/off and the nap check ---- */
+
+struct pingpong {
+	struct completion ping, pong;
+	bool stop;
+};
+
+static int pong_thread(void *arg)
+{
+	struct pingpong *pp = arg;
+
+	for (;;) {
+		wait_for_completion(&pp->ping);
+		if (READ_ONCE(pp->stop))
+			break;
+		complete(&pp->pong);
+	}
+	return 0;
+}
+
+static unsigned long event(enum vm_event_item item)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		sum += per_cpu(vm_event_states, cpu).event[item];
+	return sum;
+}
+
+/*
+ * @rounds ping-pong round trips with a kthread whose stack was just
+ * stripped to what it uses: returns the pages detached meanwhile.
+ */
+static unsigned long pingpong_detached(struct kunit *test, int rounds,
+				       unsigned long *naps)
+{
+	struct dynstack_reclaim_ctl ctl = { .touched = true };
+	struct pingpong pp = {};
+	unsigned long det, nap;
+	struct task_struct *t;
+	int i;
+
+	init_completion(&pp.ping);
+	init_completion(&pp.pong);
+	t = kthread_run(pong_thread, &pp, "dynstack-pong");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	/* One round trip so that it sleeps, then take its dead pages. */
+	complete(&pp.ping);
+	wait_for_completion(&pp.pong);
+	usleep_range(1000, 2000);
+	KUNIT_EXPECT_EQ(test, dynstack_reclaim(&ctl), 0);
+
+	det = event(DYNSTACK_DETACH);
+	nap = event(DYNSTACK_NAP);
+	for (i = 0; i < rounds; i++) {
+		complete(&pp.ping);
+		wait_for_completion(&pp.pong);
+	}
+	det = event(DYNSTACK_DETACH) - det;
+	*naps = event(DYNSTACK_NAP) - nap;
+
+	WRITE_ONCE(pp.stop, true);
+	complete(&pp.ping);
+	kthread_stop(t);
+	put_task_struct(t);
+	return det;
+}
+
+static const struct dynstack_ops other_ops = {
+	.name = "kunit-other",
+	.take_pages = pool_take,
+	.give_pages = pool_give,
+};
+
+static void dynstack_test_switch_out_settings(struct kunit *test)
+{
+	const int rounds = 500;
+	unsigned long churn, napped, naps;
+	struct page *page, *tmp;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		list_add(&page->lru, &pool);
+	}
+	/* Set before registering: the hooks start that way. */
+	KUNIT_ASSERT_EQ(test, dynstack_configure(&test_ops, false, 0), 0);
+	KUNIT_ASSERT_EQ(test, dynstack_register(&test_ops), 0);
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&dynstack_switch_key));
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&dynstack_detach_key));
+	/* Another policy may not change ours. */
+	KUNIT_EXPECT_EQ(test, dynstack_configure(&other_ops, true, 0), -EBUSY);
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&dynstack_detach_key));
+
+	/*
+	 * Detach on, no nap check: every switch-in of the partner refills
+	 * the pages below its stack pointer and every switch-out takes them
+	 * again, at least one page per round trip.
+	 */
+	KUNIT_EXPECT_EQ(test, dynstack_configure(&test_ops, true, 0), 0);
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&dynstack_detach_key));
+	churn = pingpong_detached(test, rounds, &naps);
+	KUNIT_EXPECT_GE(test, churn, (unsigned long)rounds);
+	KUNIT_EXPECT_EQ(test, naps, 0UL);
+
+	/*
+	 * With a nap threshold far above a round trip the partner keeps its
+	 * pages after the first one: the core answers at switch-out without
+	 * the policy. (Other tasks may detach a few pages meanwhile.)
+	 */
+	KUNIT_EXPECT_EQ(test, dynstack_configure(&test_ops, true, NSEC_PER_SEC), 0);
+	napped = pingpong_detached(test, rounds, &naps);
+	KUNIT_EXPECT_LT(test, napped, (unsigned long)rounds / 10);
+	KUNIT_EXPECT_GE(test, naps, (unsigned long)rounds / 2);
+	kunit_info(test, "%d round trips: %lu pages detached without the nap check, %lu with it (%lu naps)\n",
+		   rounds, churn, napped, naps);
+
+	/* Unregistering resets the settings for the next policy. */
+	dynstack_unregister(&test_ops);
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&dynstack_detach_key));
+	KUNIT_ASSERT_EQ(test, dynstack_register(&test_ops), 0);
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&dynstack_detach_key));
+	dynstack_unregister(&test_ops);
+
+	list_for_each_entry_safe(page, tmp, &pool, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
 static struct kunit_case dynstack_core_cases[] = {
 	KUNIT_CASE(dynstack_test_partial_create),
 	KUNIT_CASE(dynstack_test_populate),
@@ -468,6 +605,7 @@ static struct kunit_case dynstack_core_cases[] = {
 	KUNIT_CASE(dynstack_test_release_after_flush),
 	KUNIT_CASE(dynstack_test_accounting),
 	KUNIT_CASE_SLOW(dynstack_test_policy_live),
+	KUNIT_CASE_SLOW(dynstack_test_switch_out_settings),
 	{}
 };
 

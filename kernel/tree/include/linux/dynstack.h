@@ -33,13 +33,15 @@ struct module;
 /**
  * struct dynstack - one kernel stack and the state of its pages
  * @lock:	serialises every change of the fields below and of the PTEs.
- *		Nests inside rq->lock (switch-in runs under it); never take
- *		rq->lock while holding it.
+ *		Nests inside rq->lock (switch-in runs under it) and
+ *		p->pi_lock (the reclaimer runs under task_call_func()); never
+ *		take either while holding it.
  * @base:	lowest address of the stack (end_of_stack()).
  * @ptes:	@ptes[i] maps @base + i * PAGE_SIZE. The PTE table exists for
  *		the whole life of the stack, so no hook ever allocates one.
  * @pages:	the page of each slot, NULL if the slot has none.
- * @present:	slots whose PTE is installed.
+ * @present:	slots whose PTE is installed. Also read without @lock by the
+ *		switch-in fast path (dynstack_switch_in()), see there.
  * @pending:	slots whose PTE was cleared while it had Accessed=1: the
  *		page stays here until a global TLB flush (I3).
  * @stale:	slots reinstalled from @pending before that flush: a TLB may
@@ -161,9 +163,28 @@ unsigned long dynstack_not_used(struct task_struct *tsk);
 void __dynstack_switch_in(struct task_struct *next);
 void __dynstack_switch_out(struct task_struct *prev);
 
+#define DYNSTACK_ALL_PAGES	((1U << DYNSTACK_PAGES) - 1)
+
+/*
+ * The fast path is one load: a stack with every page present needs nothing.
+ * No lock is needed to trust that answer, because nothing can take a page
+ * away from @next while it is being switched in:
+ *  - its own switch-out ran before, under the rq->lock or p->on_cpu
+ *    hand-off that lets a task move from one CPU to the next;
+ *  - the reclaimer only detaches with the task pinned by task_call_func()
+ *    (p->pi_lock, plus rq->lock unless it is blocked), so it finished
+ *    before the wakeup or enqueue that led here, or starts after @next
+ *    is on_cpu and leaves it alone.
+ * Pages are only ever added concurrently (dynstack_unregister()'s
+ * repopulation): the acquire pairs with the release in dynstack_populate(),
+ * so a full @present implies the PTEs it publishes are visible.
+ */
 static __always_inline void dynstack_switch_in(struct task_struct *next)
 {
-	if (static_branch_unlikely(&dynstack_switch_key))
+	if (!static_branch_unlikely(&dynstack_switch_key) || !next->dynstack)
+		return;
+	/* Pairs with the release in dynstack_populate(); see above. */
+	if (smp_load_acquire(&next->dynstack->present) != DYNSTACK_ALL_PAGES)
 		__dynstack_switch_in(next);
 }
 
@@ -178,6 +199,7 @@ static __always_inline void dynstack_switch_out(struct task_struct *prev,
 /* The policy module's interface. */
 int dynstack_register(const struct dynstack_ops *ops);
 void dynstack_unregister(const struct dynstack_ops *ops);
+int dynstack_configure(const struct dynstack_ops *ops, bool detach, u64 nap_ns);
 
 /**
  * struct dynstack_reclaim_ctl - one reclaim pass over sleeping tasks
