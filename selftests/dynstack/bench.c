@@ -36,6 +36,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * Untimed rounds before every timed loop: the first rounds of a benchmark
+ * fill caches (the per-CPU stack cache, slab and page-allocator per-CPU
+ * lists, the supply's magazines) and would otherwise dominate short runs.
+ */
+#define WARMUP 100
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -82,26 +89,22 @@ static int bench_pipe(const char *name, long iters, int other_cpu)
 	int a[2], b[2];
 	struct pp echo;
 	pthread_t t;
-	uint64_t t0;
+	uint64_t t0 = 0;
 	char c = 'x';
 
 	if (pipe(a) || pipe(b))
 		return 1;
-	echo = (struct pp){ .rd = a[0], .wr = b[1], .cpu = other_cpu, .iters = iters };
+	echo = (struct pp){ .rd = a[0], .wr = b[1], .cpu = other_cpu,
+			    .iters = iters + WARMUP };
 	pin(0);
 	pthread_create(&t, NULL, pipe_echo, &echo);
-	/* Warm up, then time. */
-	for (int i = 0; i < 100 && i < iters; i++) {
+	for (long i = 0; i < iters + WARMUP; i++) {
+		if (i == WARMUP)
+			t0 = now_ns();
 		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
 			return 1;
 	}
-	echo.iters = iters;
-	t0 = now_ns();
-	for (long i = 100; i < iters + 100 - 100; i++) {
-		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
-			return 1;
-	}
-	report(name, iters - 100, now_ns() - t0);
+	report(name, iters, now_ns() - t0);
 	pthread_join(t, NULL);
 	return 0;
 }
@@ -135,13 +138,14 @@ static void *futex_echo(void *arg)
 static int bench_futex(long iters)
 {
 	pthread_t t;
-	uint64_t t0;
+	uint64_t t0 = 0;
 
 	pin(0);
 	atomic_store(&fword, 0);
-	pthread_create(&t, NULL, futex_echo, (void *)iters);
-	t0 = now_ns();
-	for (long i = 0; i < iters; i++) {
+	pthread_create(&t, NULL, futex_echo, (void *)(iters + WARMUP));
+	for (long i = 0; i < iters + WARMUP; i++) {
+		if (i == WARMUP)
+			t0 = now_ns();
 		atomic_store(&fword, 2 * i + 1);
 		futex_wake(&fword);
 		futex_wait(&fword, 2 * i + 1);
@@ -158,11 +162,13 @@ static void *nothing(void *arg)
 
 static int bench_thread(long iters)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = 0;
 
-	for (long i = 0; i < iters; i++) {
+	for (long i = 0; i < iters + WARMUP; i++) {
 		pthread_t t;
 
+		if (i == WARMUP)
+			t0 = now_ns();
 		if (pthread_create(&t, NULL, nothing, NULL))
 			return 1;
 		pthread_join(t, NULL);
@@ -173,11 +179,14 @@ static int bench_thread(long iters)
 
 static int bench_fork(long iters)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = 0;
 
-	for (long i = 0; i < iters; i++) {
-		pid_t pid = fork();
+	for (long i = 0; i < iters + WARMUP; i++) {
+		pid_t pid;
 
+		if (i == WARMUP)
+			t0 = now_ns();
+		pid = fork();
 		if (pid == 0)
 			_exit(0);
 		if (pid < 0 || waitpid(pid, NULL, 0) != pid)

@@ -84,7 +84,7 @@ DEFINE_STATIC_KEY_FALSE(dynstack_detach_key);
  * sleep counts as a nap (dynstack_set_nap_ns(), read in the hook).
  */
 static bool dynstack_detach_on = true;
-static u64 dynstack_nap_ns;
+u64 dynstack_nap_ns;
 
 /*
  * The registered policy. Written under dynstack_policy_mutex; read in the
@@ -785,22 +785,9 @@ void __dynstack_switch_in(struct task_struct *next)
 }
 
 /*
- * Did the task only nap last time: switched in again less than
- * dynstack_nap_ns after its pages were taken? Then taking them again now
- * would most likely just make its next switch-in put them back (ping-pong
- * partners, short waits); the reclaimer still takes them if it really
- * sleeps. populated_ns and detached_ns are written under ds->lock by this
- * task's own switches or by the reclaimer, which leaves it alone while it
- * is on_cpu, as it is here.
+ * The out-of-line part of dynstack_switch_out(): @prev is not idle, not
+ * dying, has a dynamic stack and did not just nap.
  */
-static bool napping(struct dynstack *ds)
-{
-	u64 nap = READ_ONCE(dynstack_nap_ns);
-
-	return nap && ds->populated_ns > ds->detached_ns &&
-	       ds->populated_ns - ds->detached_ns < nap;
-}
-
 void __dynstack_switch_out(struct task_struct *prev)
 {
 	struct dynstack *ds = prev->dynstack;
@@ -808,19 +795,13 @@ void __dynstack_switch_out(struct task_struct *prev)
 	struct page *out[DYNSTACK_PAGES];
 	unsigned int n;
 
-	if (!ds || is_idle_task(prev))
-		return;
 	/*
-	 * The cheap answers first, without ds->lock (prev is on_cpu, so only
-	 * this CPU changes which pages it has): nothing that could go, or a
-	 * napper. Only then ask the policy.
+	 * Without ds->lock (prev is on_cpu, so only this CPU changes which
+	 * pages it has): is there anything that could go at all? Only then
+	 * ask the policy and take the lock.
 	 */
 	if (!untouched(ds, slots_below(ds, prev->thread.sp)))
 		return;
-	if (napping(ds)) {
-		count_vm_event(DYNSTACK_NAP);
-		return;
-	}
 	ops = policy();
 	if (!ops || (ops->may_detach && !ops->may_detach(prev)))
 		return;
@@ -974,7 +955,7 @@ EXPORT_SYMBOL_GPL(dynstack_unregister);
  *	sleeping tasks costs a context switch nothing but the switch-in check.
  * @nap_ns: a task switched in again less than @nap_ns after pages were
  *	taken from it keeps its pages at its next switch-outs without the
- *	policy being asked (napping()); 0 turns this off. The check runs on
+ *	policy being asked (dynstack_napping()); 0 turns this off. The check runs on
  *	every switch-out, so it lives here rather than behind the policy's
  *	indirect may_detach() call.
  *

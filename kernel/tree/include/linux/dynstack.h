@@ -18,6 +18,8 @@
 #include <linux/rcupdate.h>
 #include <linux/jump_label.h>
 #include <linux/sched.h>
+#include <linux/mm.h>		/* before vmstat.h, which needs folio helpers */
+#include <linux/vmstat.h>
 #include <asm/page.h>
 #include <asm/pgtable_types.h>
 
@@ -188,12 +190,47 @@ static __always_inline void dynstack_switch_in(struct task_struct *next)
 		__dynstack_switch_in(next);
 }
 
+/* Set by dynstack_configure(); read here, on every switch-out. */
+extern u64 dynstack_nap_ns;
+
+/*
+ * Did @ds's task only nap last time: switched in again less than
+ * dynstack_nap_ns after its pages were taken? Then taking them again now
+ * would most likely just make its next switch-in put them back (ping-pong
+ * partners, short waits); the reclaimer still takes them if it really
+ * sleeps. The timestamps are written under ds->lock by this task's own
+ * switches, or by the reclaimer, which leaves it alone while it is on_cpu,
+ * as it is at switch-out.
+ */
+static __always_inline bool dynstack_napping(const struct dynstack *ds)
+{
+	u64 nap = READ_ONCE(dynstack_nap_ns);
+
+	return nap && ds->populated_ns > ds->detached_ns &&
+	       ds->populated_ns - ds->detached_ns < nap;
+}
+
+/*
+ * The answers that need neither a call nor a lock are given inline, as
+ * this runs on every context switch: dying and idle tasks keep their
+ * stacks, and so do nappers (counted as dynstack_nap).
+ */
 static __always_inline void dynstack_switch_out(struct task_struct *prev,
 						unsigned int prev_state)
 {
-	if (static_branch_unlikely(&dynstack_detach_key) &&
-	    prev_state != TASK_DEAD)
-		__dynstack_switch_out(prev);
+	struct dynstack *ds;
+
+	if (!static_branch_unlikely(&dynstack_detach_key) ||
+	    prev_state == TASK_DEAD || is_idle_task(prev))
+		return;
+	ds = prev->dynstack;
+	if (!ds)
+		return;
+	if (dynstack_napping(ds)) {
+		count_vm_event(DYNSTACK_NAP);
+		return;
+	}
+	__dynstack_switch_out(prev);
 }
 
 /* The policy module's interface. */
