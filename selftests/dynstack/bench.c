@@ -5,8 +5,8 @@
  *   bench pipe-same  ITERS   pipe ping-pong round trip, both threads on CPU 0
  *   bench pipe-cross ITERS   the same with the threads on CPU 0 and CPU 1
  *   bench futex-cross ITERS  futex ping-pong round trip, CPU 0 and CPU 1
- *   bench thread ITERS       pthread_create + pthread_join
- *   bench fork ITERS         fork + _exit + waitpid
+ *   bench thread ITERS       pthread_create + pthread_join, on CPU 0
+ *   bench fork ITERS         fork + _exit + waitpid, on CPU 0
  *   bench deepsleep N FILE   N threads that each go through a deep kernel
  *                            path (TCP over loopback, poll on many fds) and
  *                            then sleep in read(); FILE is created once all
@@ -164,6 +164,11 @@ static int bench_thread(long iters)
 {
 	uint64_t t0 = 0;
 
+	/*
+	 * Parent and children on one CPU: the figure is the cost of creating
+	 * and reaping, not of where the scheduler happened to wake the child.
+	 */
+	pin(0);
 	for (long i = 0; i < iters + WARMUP; i++) {
 		pthread_t t;
 
@@ -181,6 +186,7 @@ static int bench_fork(long iters)
 {
 	uint64_t t0 = 0;
 
+	pin(0);	/* as bench_thread() */
 	for (long i = 0; i < iters + WARMUP; i++) {
 		pid_t pid;
 
