@@ -95,7 +95,7 @@ def main():
     md.append("| benchmark | mode | mainline | nomod | loaded | nodetach | loaded vs nomod | "
               "nodetach vs nomod | nomod vs mainline |")
     md.append("|---|---|---|---|---|---|---|---|---|")
-    med = {}
+    med, mins = {}, {}
     for b in TIMING:
         for vm in ("icount", "wall"):
             cells, vals = [], {}
@@ -106,6 +106,7 @@ def main():
                     cells.append("-")
                     continue
                 vals[s] = statistics.median(xs)
+                mins.setdefault((b, vm), {})[s] = min(xs)
                 cells.append(f"{vals[s]:.0f}" if len(xs) == 1 else
                              f"{min(xs):.0f} / {vals[s]:.0f} / {max(xs):.0f}")
             med[(b, vm)] = vals
@@ -117,25 +118,36 @@ def main():
             result["timing"].append({"bench": b, "mode": vm, "ns_per_op": vals})
     md.append("")
 
+    def measured(key, a, b, d):
+        # Wall clock: the medians decide; the minima are shown as well,
+        # because under TCG the spread of one state exceeds the effects.
+        if key[1] != "wall":
+            return f"{d:+.1f}%"
+        m = mins.get(key, {})
+        return f"{d:+.1f}% (medians; minima {pct(m[a], m[b]):+.1f}%)"
+
     for vm in ("icount", "wall"):
         for b in ("pipe-same", "pipe-cross", "futex-cross"):
             v = med.get((b, vm), {})
             if "loaded" in v and "nomod" in v:
                 d = pct(v["loaded"], v["nomod"])
                 result["targets"].append({"target": f"{b} ({vm}): detach on <= 2% slower than nomod",
-                                          "measured": f"{d:+.1f}%", "met": d <= 2.0})
+                                          "measured": measured((b, vm), "loaded", "nomod", d),
+                                          "met": d <= 2.0})
             if "nodetach" in v and "nomod" in v:
                 d = pct(v["nodetach"], v["nomod"])
                 result["targets"].append({"target": f"{b} ({vm}): detach off <= 0.5% slower than nomod",
-                                          "measured": f"{d:+.1f}%", "met": d <= 0.5})
+                                          "measured": measured((b, vm), "nodetach", "nomod", d),
+                                          "met": d <= 0.5})
         v = med.get(("thread", vm), {})
         if "loaded" in v and "mainline" in v:
             d = pct(v["loaded"], v["mainline"])
             result["targets"].append({"target": f"thread create+exit ({vm}): no slower than mainline",
-                                      "measured": f"{d:+.1f}% (loaded vs mainline)", "met": d <= 0.0})
+                                      "measured": measured(("thread", vm), "loaded", "mainline", d)
+                                      + " loaded vs mainline", "met": d <= 0.0})
 
     # Module work.
-    md.append("## The module's own work during each benchmark (state loaded, icount run)\n")
+    md.append("## The module's own work during each benchmark (state loaded, icount runs)\n")
     md.append("`napped`: switch-outs where the core kept the pages of a task that only "
               "napped last time (min_sleep_us) without asking the module.\n")
     md.append("| benchmark | context switches | populated / switch | detached / switch | "
