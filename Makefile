@@ -91,9 +91,10 @@ initramfs: module tool selftests
 # Stable interface: boot the test kernel and run SCRIPT in it as root.
 # The module is at /lib/modules/dynstack/dynstack.ko ($$DYNSTACK_KO).
 vm: all
-	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=<file> [EXTRA=<dir>]"; exit 2; }
+	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=<file> [EXTRA=<dir>] [APPEND=<args>] [ICOUNT=1]"; exit 2; }
 	@$(TOP)/scripts/vm.sh --kernel $(BZIMAGE) --initrd $(INITRD) \
 		--script "$(SCRIPT)" $(if $(EXTRA),--extra "$(EXTRA)") \
+		$(if $(APPEND),--append "$(APPEND)") $(if $(filter 1,$(ICOUNT)),--icount) \
 		--timeout $(TIMEOUT) --smp $(SMP) --mem $(MEM) --kvm $(KVM) \
 		--log $(BUILD)/vm-$(CONFIG).log
 
