@@ -79,9 +79,9 @@ DEFINE_STATIC_KEY_FALSE(dynstack_switch_key);
 DEFINE_STATIC_KEY_FALSE(dynstack_detach_key);
 
 /*
- * What the policy asked of the switch-out hook: whether it runs at all
- * (dynstack_set_detach(), under dynstack_policy_mutex) and how short a
- * sleep counts as a nap (dynstack_set_nap_ns(), read in the hook).
+ * What the policy asked of the switch-out hook (dynstack_configure()):
+ * whether it runs at all (under dynstack_policy_mutex) and how short a
+ * sleep counts as a nap (read inline in the hook, dynstack_napping()).
  */
 static bool dynstack_detach_on = true;
 u64 dynstack_nap_ns;
@@ -955,9 +955,9 @@ EXPORT_SYMBOL_GPL(dynstack_unregister);
  *	sleeping tasks costs a context switch nothing but the switch-in check.
  * @nap_ns: a task switched in again less than @nap_ns after pages were
  *	taken from it keeps its pages at its next switch-outs without the
- *	policy being asked (dynstack_napping()); 0 turns this off. The check runs on
- *	every switch-out, so it lives here rather than behind the policy's
- *	indirect may_detach() call.
+ *	policy being asked (dynstack_napping()); 0 turns this off. The check
+ *	runs on every switch-out, so it lives in the core, inline, rather
+ *	than behind the policy's indirect may_detach() call.
  *
  * Called before dynstack_register(), the settings are what the hooks start
  * with. dynstack_unregister() resets them (detach on, no nap check). Sleeps.
