@@ -17,7 +17,7 @@
 
 const struct ds_tunable_desc ds_tunable_descs[] = {
 	DESC(detach, 0, 1,
-	     "take untouched stack pages at switch-out (0/1)"),
+	     "take stack pages away at all, at switch-out and by the reclaim pass (0/1)"),
 	DESC(magazine_size, 1, DS_MAG_MAX,
 	     "pages kept per CPU for switch-ins"),
 	DESC(depot_low, 0, 1 << 20,

@@ -6,7 +6,8 @@
 namespace dynstack {
 
 const std::array<Tunable, 10> kTunables = {{
-    {"detach", &dynstack_policy::detach, 0, 1, "take untouched stack pages at switch-out (0/1)"},
+    {"detach", &dynstack_policy::detach, 0, 1,
+     "take stack pages away at all, at switch-out and by the reclaim pass (0/1)"},
     {"magazine_size", &dynstack_policy::magazine_size, 1, 256, "pages kept per CPU for switch-ins"},
     {"depot_low", &dynstack_policy::depot_low, 0, 1U << 20,
      "refill the shared depot below this many pages"},
