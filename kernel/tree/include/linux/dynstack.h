@@ -104,7 +104,9 @@ struct dynstack {
  * @give_pages:	take back @nr zero-filled pages. Same context.
  * @may_detach:	may the untouched pages of @prev be taken away now? Called
  *		at switch-out with IRQs off. Admission control and pinning go
- *		here. Idle tasks and dying tasks are never asked.
+ *		here. Only asked when @prev has a page that could go and did
+ *		not just nap (dynstack_configure()); idle and dying tasks are
+ *		never asked.
  * @fork_partial: may a new stack start with only its top page (the rest
  *		filled at its first switch-in)? Called at fork, may sleep.
  *		NULL means yes. Saying no makes fork allocate the whole stack
