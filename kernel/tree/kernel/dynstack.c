@@ -72,7 +72,6 @@
 
 #include "dynstack_internal.h"
 
-#define ALL_PAGES	DYNSTACK_ALL_PAGES
 #define TOP_BIT		(1U << DYNSTACK_TOP)
 
 DEFINE_STATIC_KEY_FALSE(dynstack_switch_key);
@@ -224,7 +223,7 @@ static void supply_give(struct page **pages, unsigned int nr)
 unsigned int dynstack_populate(struct dynstack *ds)
 {
 	struct page *fresh[DYNSTACK_PAGES];
-	unsigned int missing = ALL_PAGES & ~ds->present;
+	unsigned int missing = DYNSTACK_ALL_PAGES & ~ds->present;
 	unsigned int need = 0, got = 0, i, n = 0, added = 0;
 
 	lockdep_assert_held(&ds->lock);
@@ -778,7 +777,7 @@ void __dynstack_switch_in(struct task_struct *next)
 	 */
 	raw_spin_lock(&ds->lock);
 	/* I1: every page is mapped before switch_to() runs on this stack. */
-	if (unlikely(ds->present != ALL_PAGES) && dynstack_populate(ds))
+	if (unlikely(ds->present != DYNSTACK_ALL_PAGES) && dynstack_populate(ds))
 		panic("dynstack: no page for the stack of %s/%d: supply and page allocator exhausted\n",
 		      next->comm, next->pid);
 	raw_spin_unlock(&ds->lock);
@@ -857,7 +856,7 @@ static void dynstack_repopulate_all(void)
 				smp_store_release(&ds->present, ds->present | BIT(i));
 			}
 			ds->pending = 0;
-			missing = ALL_PAGES & ~ds->present;
+			missing = DYNSTACK_ALL_PAGES & ~ds->present;
 			for (i = 0; i < DYNSTACK_PAGES && nr; i++) {
 				if (!(missing & BIT(i)))
 					continue;
@@ -1134,7 +1133,8 @@ out:
 }
 EXPORT_SYMBOL_GPL(dynstack_reclaim);
 
-static unsigned long sum_event(enum vm_event_item item)
+/* A dynstack_* vmstat event summed over CPUs (also used by the KUnit suite). */
+unsigned long dynstack_sum_event(enum vm_event_item item)
 {
 	unsigned long sum = 0;
 	int cpu;
@@ -1158,16 +1158,16 @@ void dynstack_get_stats(struct dynstack_core_stats *st)
 	list_for_each_entry(ds, &dynstack_all, list) {
 		st->stacks++;
 		/* A statistic: a stale snapshot is fine, the lock is not worth it. */
-		if (data_race(ds->present) != ALL_PAGES)
+		if (data_race(ds->present) != DYNSTACK_ALL_PAGES)
 			st->partial++;
 	}
 	spin_unlock(&dynstack_all_lock);
-	st->populated = sum_event(DYNSTACK_POPULATE);
-	st->reinstalled = sum_event(DYNSTACK_REINSTALL);
-	st->detached = sum_event(DYNSTACK_DETACH);
-	st->harvested = sum_event(DYNSTACK_HARVEST);
-	st->released = sum_event(DYNSTACK_RELEASE);
-	st->nopage = sum_event(DYNSTACK_NOPAGE);
+	st->populated = dynstack_sum_event(DYNSTACK_POPULATE);
+	st->reinstalled = dynstack_sum_event(DYNSTACK_REINSTALL);
+	st->detached = dynstack_sum_event(DYNSTACK_DETACH);
+	st->harvested = dynstack_sum_event(DYNSTACK_HARVEST);
+	st->released = dynstack_sum_event(DYNSTACK_RELEASE);
+	st->nopage = dynstack_sum_event(DYNSTACK_NOPAGE);
 }
 EXPORT_SYMBOL_GPL(dynstack_get_stats);
 

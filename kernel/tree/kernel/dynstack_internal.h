@@ -14,5 +14,6 @@ unsigned int dynstack_release_pending(struct dynstack *ds, struct page **out);
 void dynstack_set_accounted(struct dynstack *ds, bool on);
 typedef bool (*dynstack_visit_t)(struct dynstack *ds, void *data);
 void dynstack_visit_stacks(dynstack_visit_t fn, void *data);
+unsigned long dynstack_sum_event(enum vm_event_item item);
 
 #endif /* _KERNEL_DYNSTACK_INTERNAL_H */

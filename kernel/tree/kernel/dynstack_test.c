@@ -24,7 +24,6 @@
 
 #include "dynstack_internal.h"
 
-#define ALL	((1U << DYNSTACK_PAGES) - 1)
 #define TOP	(1U << DYNSTACK_TOP)
 
 /* A stack pointer in the top page, as a shallow sleeping task has. */
@@ -92,7 +91,7 @@ static void dynstack_test_populate(struct kunit *test)
 	raw_spin_unlock_irq(&ds->lock);
 
 	KUNIT_EXPECT_EQ(test, left, 0U);
-	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, ALL);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, DYNSTACK_ALL_PAGES);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, (unsigned int)DYNSTACK_PAGES);
 	for (i = 0; i < DYNSTACK_PAGES; i++) {
 		void *p = page_address(ds->pages[i]);
@@ -156,7 +155,7 @@ static void dynstack_test_respects_sp(struct kunit *test)
 	n = dynstack_detach(ds, ds->base + PAGE_SIZE + 100, true, out);
 	raw_spin_unlock_irq(&ds->lock);
 	KUNIT_EXPECT_EQ(test, n, 1U);
-	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, ALL & ~1U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, DYNSTACK_ALL_PAGES & ~1U);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->last_used, (unsigned int)DYNSTACK_PAGES - 1);
 	free_out(out, n);
 
@@ -384,7 +383,7 @@ static int i1_thread(void *arg)
 
 	while (!READ_ONCE(st->stop)) {
 		/* I1: we are running, so every page must be there. */
-		if (data_race(ds->present) != ALL)
+		if (data_race(ds->present) != DYNSTACK_ALL_PAGES)
 			atomic_inc(&st->violations);
 		if (atomic_inc_return(&st->rounds) & 1)
 			deep_sleep(st, 10);
@@ -398,7 +397,7 @@ static bool check_full(struct dynstack *ds, void *data)
 {
 	unsigned int *bad = data;
 
-	if (ds->present != ALL || ds->pending)
+	if (ds->present != DYNSTACK_ALL_PAGES || ds->pending)
 		(*bad)++;
 	return true;
 }
@@ -482,16 +481,6 @@ static int pong_thread(void *arg)
 	return 0;
 }
 
-static unsigned long event(enum vm_event_item item)
-{
-	unsigned long sum = 0;
-	int cpu;
-
-	for_each_online_cpu(cpu)
-		sum += per_cpu(vm_event_states, cpu).event[item];
-	return sum;
-}
-
 /*
  * @rounds ping-pong round trips with a kthread whose stack was just
  * stripped to what it uses: returns the pages detached meanwhile.
@@ -516,14 +505,14 @@ static unsigned long pingpong_detached(struct kunit *test, int rounds,
 	usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, dynstack_reclaim(&ctl), 0);
 
-	det = event(DYNSTACK_DETACH);
-	nap = event(DYNSTACK_NAP);
+	det = dynstack_sum_event(DYNSTACK_DETACH);
+	nap = dynstack_sum_event(DYNSTACK_NAP);
 	for (i = 0; i < rounds; i++) {
 		complete(&pp.ping);
 		wait_for_completion(&pp.pong);
 	}
-	det = event(DYNSTACK_DETACH) - det;
-	*naps = event(DYNSTACK_NAP) - nap;
+	det = dynstack_sum_event(DYNSTACK_DETACH) - det;
+	*naps = dynstack_sum_event(DYNSTACK_NAP) - nap;
 
 	WRITE_ONCE(pp.stop, true);
 	complete(&pp.ping);
