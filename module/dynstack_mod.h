@@ -111,7 +111,7 @@ void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum);
 
 /* main.c: the module's one policy instance, for the ioctl interface. */
 struct ds_reclaim_stats {
-	u64 passes, scanned, detached, harvested, released, flushes;
+	u64 passes, scanned, detached, harvested, released, flushes, readers;
 };
 
 extern struct ds_supply ds_main_supply;

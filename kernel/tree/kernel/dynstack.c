@@ -35,6 +35,12 @@
  *  I4: pages handed to a stack are zero-filled.
  *  I5: switch-in never sleeps and never enters the allocator's slow path.
  *  I6: without a policy no stack has a missing page and the hooks are off.
+ *  I7: a page leaves a stack only while nobody but its task holds the stack
+ *      (try_get_task_stack()): readers of another task's stack (unwinders,
+ *      /proc/PID/stack, sysrq-t, watchdogs, BPF) start from a saved stack
+ *      pointer that may be stale and bound-check only against the stack's
+ *      range, so every address of a live task's stack must stay mapped
+ *      for them; see stack_has_readers().
  *
  * The x86 facts this rests on (Intel SDM vol. 3A):
  *  - 4.10.2.3: a translation is cached in a TLB only if the Accessed flag
@@ -56,6 +62,8 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/clock.h>
 #include <linux/ptrace.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/memcontrol.h>
@@ -101,12 +109,23 @@ static DEFINE_MUTEX(dynstack_policy_mutex);
 DEFINE_STATIC_PERCPU_RWSEM(dynstack_fork_sem);
 static bool dynstack_partial_fork;
 
-/* Every live struct dynstack, cached ones included. */
+/*
+ * Every live struct dynstack, cached ones included. Walked only by the
+ * repopulation at unregister (once, see dynstack_repopulate_all()) and by
+ * the KUnit suite; statistics come from the counters below, so that no
+ * reader of a statistics file can hold this lock for long and stall fork
+ * and exit.
+ */
 static LIST_HEAD(dynstack_all);
 static DEFINE_SPINLOCK(dynstack_all_lock);
 
-/* Pages held by live stacks, per CPU; only the sum means anything. */
-static DEFINE_PER_CPU(long, dynstack_resident);
+/*
+ * Live stacks by the number of pages they hold, per CPU: a stack moves from
+ * one bucket to the next in account_pages(). Only the sums over CPUs mean
+ * anything; they give the number of stacks, the resident pages and the
+ * residency histogram without walking dynstack_all.
+ */
+static DEFINE_PER_CPU(long, dynstack_by_resident[DYNSTACK_PAGES + 1]);
 
 struct kobject *dynstack_kobj;
 EXPORT_SYMBOL_GPL(dynstack_kobj);
@@ -154,8 +173,9 @@ static void account_pages(struct dynstack *ds, int nr)
 {
 	if (!nr)
 		return;
+	this_cpu_dec(dynstack_by_resident[ds->nr_resident]);
 	ds->nr_resident += nr;
-	this_cpu_add(dynstack_resident, nr);
+	this_cpu_inc(dynstack_by_resident[ds->nr_resident]);
 	if (ds->accounted) {
 		/*
 		 * The top page is the anchor: it is always resident and it
@@ -279,18 +299,60 @@ publish:
 }
 
 /*
- * Exchange away slot @i's PTE. Returns true if the page may be reused at
- * once (the PTE still had Accessed=0: I2), false if it became pending.
+ * The page of slot @i leaves the stack at once: it is zero-filled (I4),
+ * because its PTE had Accessed=0 since it was installed, unless it came back
+ * from pending with the task's old frames in it (dirty).
  */
-static bool clear_slot(struct dynstack *ds, int i)
+static void slot_give_back(struct dynstack *ds, int i, struct page **out,
+			   unsigned int *n)
 {
-	pte_t old = ptep_get_and_clear(&init_mm, slot_addr(ds, i), ds->ptes + i);
+	if (ds->dirty & BIT(i))
+		clear_page(page_address(ds->pages[i]));
+	else if (i == 0)
+		slot0_clear_magic(ds->pages[i]);
+	ds->dirty &= ~BIT(i);
+	out[(*n)++] = ds->pages[i];
+	ds->pages[i] = NULL;
+}
 
-	VM_BUG_ON(!pte_present(old) || pte_page(old) != ds->pages[i]);
+/*
+ * Take slot @i's page only if its PTE still has Accessed=0, in one
+ * compare-and-exchange from the exact value read: if a page walk (an access
+ * through the stack mapping, or a speculative walk on any CPU) set Accessed
+ * between the read and the exchange, the exchange fails and the page stays
+ * mapped. So this never creates a pending page: only the reclaimer, which
+ * flushes afterwards, does (harvest_slot()). Returns true if the page went.
+ */
+static bool take_untouched(struct dynstack *ds, int i)
+{
+	pte_t *ptep = ds->ptes + i;
+	pte_t old = ptep_get(ptep);
+
+	if (!pte_present(old) || pte_young(old) || (ds->stale & BIT(i)))
+		return false;
+	/* I2: the PTE leaves with Accessed=0 in this atomic operation. */
+	if (!try_cmpxchg(&ptep->pte, &old.pte, 0))
+		return false;
+	VM_BUG_ON(pte_page(old) != ds->pages[i]);
 	/*
 	 * Read locklessly only by the switch-in of this stack's task, which
 	 * cannot run now (see dynstack_detach()).
 	 */
+	WRITE_ONCE(ds->present, ds->present & ~BIT(i));
+	return true;
+}
+
+/*
+ * Exchange away slot @i's PTE whatever its Accessed bit (the reclaimer's
+ * harvest). Returns true if the page may be reused at once (the PTE still
+ * had Accessed=0: I2), false if it became pending and waits for the
+ * caller's TLB flush (I3).
+ */
+static bool harvest_slot(struct dynstack *ds, int i)
+{
+	pte_t old = ptep_get_and_clear(&init_mm, slot_addr(ds, i), ds->ptes + i);
+
+	VM_BUG_ON(!pte_present(old) || pte_page(old) != ds->pages[i]);
 	WRITE_ONCE(ds->present, ds->present & ~BIT(i));
 	if (!pte_young(old) && !(ds->stale & BIT(i)))
 		return true;
@@ -314,7 +376,7 @@ static unsigned int slots_below(struct dynstack *ds, unsigned long sp)
  * Of the slots in @mask, those whose page may go without a TLB flush as far
  * as a plain read can tell: present, not stale, Accessed=0. Accessed only
  * ever goes from 0 to 1 behind our back, so a page left out here could not
- * go anyway; one kept is checked again by the exchange in clear_slot().
+ * go anyway; one kept is checked again by the exchange in take_untouched().
  */
 static unsigned int untouched(struct dynstack *ds, unsigned int mask)
 {
@@ -331,13 +393,17 @@ static unsigned int untouched(struct dynstack *ds, unsigned int mask)
  * dynstack_detach - take away pages of a task that is not running
  * @ds: the stack, ds->lock held, IRQs off
  * @sp: the task's saved stack pointer; only pages wholly below it go
- * @touched: also clear pages with Accessed=1 (they become pending)
+ * @touched: also clear pages with Accessed=1 (they become pending); only
+ *	for a caller that flushes the TLB before it releases them (the
+ *	reclaimer). Without it no pending page is ever created.
  * @out: receives the pages that may be reused at once (zero-filled)
  *
  * The caller guarantees the task is not on a CPU and cannot get on one
  * before this returns: either it is the task's own switch-out (prev is
  * still on_cpu, under rq->lock) or the task is pinned by task_call_func()
  * (see reclaim_task()). The switch-in fast path does not take ds->lock.
+ * It also guarantees that nobody else holds the stack (I7,
+ * stack_has_readers()).
  *
  * Return: the number of pages in @out.
  */
@@ -355,20 +421,9 @@ unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
 	for (i = 0; i < DYNSTACK_PAGES; i++) {
 		if (!(cand & BIT(i)))
 			continue;
-		if (clear_slot(ds, i)) {
-			/*
-			 * I2: A=0 and not stale: no TLB has it. I4: never
-			 * written, so zero but for the canary; unless it came
-			 * back from pending with the task's old data in it.
-			 */
-			if (ds->dirty & BIT(i))
-				clear_page(page_address(ds->pages[i]));
-			else if (i == 0)
-				slot0_clear_magic(ds->pages[i]);
-			ds->dirty &= ~BIT(i);
-			out[n++] = ds->pages[i];
-			ds->pages[i] = NULL;
-		}
+		/* I2: A=0 and not stale when it left: no TLB has it. */
+		if (touched ? harvest_slot(ds, i) : take_untouched(ds, i))
+			slot_give_back(ds, i, out, &n);
 	}
 	account_pages(ds, -(int)n);
 	if (n || ds->pending)
@@ -379,30 +434,42 @@ unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
 /**
  * dynstack_release_pending - free pages kept pending, after a TLB flush
  * @ds: the stack, ds->lock held
+ * @covered: the slots that were pending or stale when the caller started
+ *	its flush (a snapshot taken under ds->lock before flush_tlb_all())
  * @out: receives the released pages, zeroed
  *
- * Must only be called once a global TLB flush has completed after the
- * pending pages' PTEs were cleared (I3). The same flush also retires every
- * stale slot of @ds.
+ * Must only be called once a global TLB flush has completed that started
+ * after the PTEs of @covered were cleared (I3). Only those slots are
+ * released, and only their stale state is retired: a slot whose PTE was
+ * cleared after the snapshot may still be cached by some CPU, and this
+ * flush says nothing about it. (With pending pages created by the
+ * reclaimer alone, under dynstack_policy_mutex, there is none today; the
+ * snapshot keeps this true whoever calls.)
+ *
+ * A slot of @covered that was reinstalled since (stale now) stays: its old
+ * translation predates the flush and is gone, and the new one was installed
+ * with Accessed=0, so from now on Accessed tells the truth about it.
  *
  * Return: the number of pages in @out.
  */
-unsigned int dynstack_release_pending(struct dynstack *ds, struct page **out)
+unsigned int dynstack_release_pending(struct dynstack *ds, unsigned int covered,
+				      struct page **out)
 {
+	unsigned int rel = ds->pending & covered;
 	unsigned int i, n = 0;
 
 	lockdep_assert_held(&ds->lock);
 	for (i = 0; i < DYNSTACK_PAGES; i++) {
-		if (!(ds->pending & BIT(i)))
+		if (!(rel & BIT(i)))
 			continue;
 		/* It held stack data: zero it before anyone reuses it (I4). */
 		clear_page(page_address(ds->pages[i]));
 		out[n++] = ds->pages[i];
 		ds->pages[i] = NULL;
 	}
-	ds->dirty &= ~ds->pending;
-	ds->pending = 0;
-	ds->stale = 0;
+	ds->dirty &= ~rel;
+	ds->pending &= ~rel;
+	ds->stale &= ~covered;
 	account_pages(ds, -(int)n);
 	count_vm_events(DYNSTACK_RELEASE, n);
 	return n;
@@ -459,11 +526,14 @@ struct dynstack *dynstack_create(int node, unsigned int nr_pages)
 		ds->pages[i] = page;
 		install_pte(ds, i, page);
 		ds->present |= BIT(i);
-		account_pages(ds, 1);
+		/* Not accounted anywhere until it is on dynstack_all. */
+		ds->nr_resident++;
 	}
 
 	spin_lock(&dynstack_all_lock);
 	list_add(&ds->list, &dynstack_all);
+	/* The statistics count the stacks on dynstack_all, complete ones. */
+	this_cpu_inc(dynstack_by_resident[ds->nr_resident]);
 	spin_unlock(&dynstack_all_lock);
 	return ds;
 
@@ -473,7 +543,6 @@ free_pages:
 			continue;
 		ptep_get_and_clear(&init_mm, slot_addr(ds, i), ds->ptes + i);
 		__free_page(ds->pages[i]);
-		account_pages(ds, -1);
 	}
 free_vm:
 	free_vm_area(ds->vm);
@@ -497,7 +566,11 @@ void dynstack_destroy(struct dynstack *ds)
 
 	spin_lock(&dynstack_all_lock);
 	list_del(&ds->list);
+	/* Out of the statistics with it, all its pages at once. */
+	this_cpu_dec(dynstack_by_resident[ds->nr_resident]);
 	spin_unlock(&dynstack_all_lock);
+	/* Normally done at exit already (dynstack_account_task()). */
+	dynstack_set_accounted(ds, false);
 
 	raw_spin_lock_irq(&ds->lock);
 	for (i = 0; i < DYNSTACK_PAGES; i++)
@@ -509,7 +582,6 @@ void dynstack_destroy(struct dynstack *ds)
 		if (!ds->pages[i])
 			continue;
 		__free_page(ds->pages[i]);
-		account_pages(ds, -1);
 	}
 	kfree(ds);
 }
@@ -732,14 +804,34 @@ unsigned long *dynstack_end_magic(struct task_struct *tsk)
 }
 
 #ifdef CONFIG_DEBUG_STACK_USAGE
-/* stack_not_used() for a stack whose low pages may be missing. */
+/*
+ * stack_not_used() for a stack whose low pages may be missing, or
+ * DYNSTACK_USAGE_UNKNOWN. Called on any task from dump paths
+ * (sched_show_task(): sysrq-t, the hung-task detector, panic's show_state())
+ * where the stack's lock may be held by a CPU that will never release it
+ * (stopped by panic, or the CPU doing the dump): so it never spins.
+ */
 unsigned long dynstack_not_used(struct task_struct *tsk)
 {
 	struct dynstack *ds = tsk->dynstack;
 	unsigned long unused = 0, flags;
+	bool locked = false;
 	int i;
 
-	raw_spin_lock_irqsave(&ds->lock, flags);
+	/*
+	 * The running task's own pages cannot change under it (I1: all
+	 * present; nothing takes pages from a running task, and pages are
+	 * only added to missing slots): no lock needed. Any other task's
+	 * pages may go while we read them, unless we hold the lock.
+	 */
+	if (tsk != current) {
+		local_irq_save(flags);
+		if (!raw_spin_trylock(&ds->lock)) {
+			local_irq_restore(flags);
+			return DYNSTACK_USAGE_UNKNOWN;
+		}
+		locked = true;
+	}
 	for (i = 0; i < DYNSTACK_PAGES; i++) {
 		unsigned long *p, *end;
 
@@ -759,7 +851,10 @@ unsigned long dynstack_not_used(struct task_struct *tsk)
 		if (p < end)
 			break;
 	}
-	raw_spin_unlock_irqrestore(&ds->lock, flags);
+	if (locked) {
+		raw_spin_unlock(&ds->lock);
+		local_irq_restore(flags);
+	}
 	return unused;
 }
 #endif
@@ -781,6 +876,46 @@ void __dynstack_switch_in(struct task_struct *next)
 		panic("dynstack: no page for the stack of %s/%d: supply and page allocator exhausted\n",
 		      next->comm, next->pid);
 	raw_spin_unlock(&ds->lock);
+}
+
+/**
+ * stack_has_readers - does anybody but @p itself hold @p's stack?
+ * @p: a live task
+ * @own: references the caller itself holds (try_get_task_stack())
+ *
+ * I7. A live task holds one reference on its own stack; every reader of
+ * another task's stack in the kernel (stack_trace_save_tsk() behind
+ * /proc/PID/stack, __get_wchan(), show_trace_log_lvl() behind sched_show_task()
+ * and sysrq-t, the BPF stack helpers, ...; docs/design.md lists them) holds
+ * another for the whole walk. A walk starts from @p->thread.sp, which is
+ * stale as soon as @p runs again, and is only bounded by the stack's range,
+ * so while a reader holds the stack no page of it may go.
+ *
+ * A reader that is not seen here started late enough to be safe: pages
+ * only ever go from below the stack pointer the detaching code read, and
+ * the reader reads that stack pointer (or a newer one) after its reference
+ * is visible. The ordering that makes "not seen" imply "reads the new stack
+ * pointer" is a store-buffering pair, each side with a full barrier:
+ *
+ *   reader (try_get_task_stack())       switch-out (__dynstack_switch_out())
+ *   stack_refcount++                    thread.sp = sp (switch_to())
+ *   smp_mb__after_atomic()              smp_mb__after_spinlock()
+ *   read thread.sp, walk the stack      read stack_refcount, detach below sp
+ *
+ * The reclaimer reads both thread.sp and the count of a task pinned by
+ * task_call_func(), after the switch-out that stored thread.sp (on_cpu
+ * hand-off, acquire): if that switch-out saw the reference, so does it
+ * (the count does not go down while the reader walks); if not, the reader
+ * walks above that same thread.sp, and the reclaimer only takes pages
+ * below it. A reader drops its reference with put_task_stack(), a
+ * release: its loads from the stack are done before a detach sees the
+ * count go down.
+ *
+ * Return: true if a reader holds the stack: take nothing from it now.
+ */
+static bool stack_has_readers(struct task_struct *p, unsigned int own)
+{
+	return refcount_read(&p->stack_refcount) > 1 + own;
 }
 
 /*
@@ -811,6 +946,18 @@ void __dynstack_switch_out(struct task_struct *prev)
 	 * code has no red zone).
 	 */
 	raw_spin_lock(&ds->lock);
+	/*
+	 * I7: switch_to() stored prev->thread.sp; the full barrier orders that
+	 * store before the read of the stack's reference count, against
+	 * try_get_task_stack()'s barrier (see stack_has_readers()). A locked
+	 * instruction already is one on x86, so this costs nothing there.
+	 */
+	smp_mb__after_spinlock();
+	if (stack_has_readers(prev, 0)) {
+		raw_spin_unlock(&ds->lock);
+		count_vm_event(DYNSTACK_READER);
+		return;
+	}
 	/* I1 for prev holds trivially: it is not running any more. */
 	n = dynstack_detach(ds, prev->thread.sp, false, out);
 	raw_spin_unlock(&ds->lock);
@@ -820,64 +967,79 @@ void __dynstack_switch_out(struct task_struct *prev)
 	}
 }
 
+/* Put a page in every slot of @ds that lacks one, from @pool (enough). */
+static void repopulate_one(struct dynstack *ds, struct page **pool,
+			   unsigned int *nr)
+{
+	unsigned int missing, i;
+
+	lockdep_assert_held(&ds->lock);
+	/* Pending pages go back where they were (I3). */
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		if (!(ds->pending & BIT(i)))
+			continue;
+		install_pte(ds, i, ds->pages[i]);
+		ds->stale |= BIT(i);
+		ds->dirty |= BIT(i);
+		/* PTE before the bit: pairs with the acquire in dynstack_switch_in(). */
+		smp_store_release(&ds->present, ds->present | BIT(i));
+	}
+	ds->pending = 0;
+	missing = DYNSTACK_ALL_PAGES & ~ds->present;
+	for (i = 0; i < DYNSTACK_PAGES; i++) {
+		if (!(missing & BIT(i)))
+			continue;
+		ds->pages[i] = pool[--*nr];
+		if (i == 0)
+			slot0_set_magic(ds->pages[i]);
+		install_pte(ds, i, ds->pages[i]);
+		/* As in dynstack_populate(): PTE first. */
+		smp_store_release(&ds->present, ds->present | BIT(i));
+		account_pages(ds, 1);
+	}
+}
+
 /*
- * Fill every missing slot of every stack; sleeps. Used when unregistering,
- * after detaching has stopped and forks make full stacks, so the number of
- * missing pages only goes down while this runs.
+ * Fill every missing slot of every stack, in one pass over dynstack_all;
+ * sleeps. Used when unregistering, after detaching has stopped and forks
+ * make full stacks, so the number of missing pages only goes down while
+ * this runs.
+ *
+ * The stacks still to do are moved to a private list and each goes back to
+ * dynstack_all once filled, so the pass can drop dynstack_all_lock to
+ * allocate or to reschedule and carry on where it was: a stack destroyed
+ * meanwhile just leaves whichever list it is on (list_del() under the
+ * same lock), and a stack created meanwhile is full. Each stack needs at
+ * most DYNSTACK_PAGES - 1 pages (the top one never leaves), so the pool is
+ * topped up before any stack that could drain it.
  */
 static void dynstack_repopulate_all(void)
 {
 	struct page *pool[64];
 	unsigned int nr = 0;
-	struct dynstack *ds;
-	bool again;
+	LIST_HEAD(todo);
 
-	do {
-		while (nr < ARRAY_SIZE(pool))
-			pool[nr++] = alloc_page((THREADINFO_GFP & ~__GFP_ACCOUNT) |
-						__GFP_NOFAIL);
-		again = false;
-		spin_lock(&dynstack_all_lock);
-		list_for_each_entry(ds, &dynstack_all, list) {
-			unsigned int missing, i;
+	spin_lock(&dynstack_all_lock);
+	list_splice_init(&dynstack_all, &todo);
+	while (!list_empty(&todo)) {
+		struct dynstack *ds;
 
-			raw_spin_lock_irq(&ds->lock);
-			/* Pending pages go back where they were (I3). */
-			for (i = 0; i < DYNSTACK_PAGES; i++) {
-				if (!(ds->pending & BIT(i)))
-					continue;
-				install_pte(ds, i, ds->pages[i]);
-				ds->stale |= BIT(i);
-				ds->dirty |= BIT(i);
-				/*
-				 * PTE before the bit: pairs with the lockless
-				 * acquire in dynstack_switch_in().
-				 */
-				smp_store_release(&ds->present, ds->present | BIT(i));
-			}
-			ds->pending = 0;
-			missing = DYNSTACK_ALL_PAGES & ~ds->present;
-			for (i = 0; i < DYNSTACK_PAGES && nr; i++) {
-				if (!(missing & BIT(i)))
-					continue;
-				ds->pages[i] = pool[--nr];
-				if (i == 0)
-					slot0_set_magic(ds->pages[i]);
-				install_pte(ds, i, ds->pages[i]);
-				/* As in dynstack_populate(): PTE first. */
-				smp_store_release(&ds->present, ds->present | BIT(i));
-				missing &= ~BIT(i);
-				account_pages(ds, 1);
-			}
-			raw_spin_unlock_irq(&ds->lock);
-			if (missing) {
-				again = true;
-				break;
-			}
+		if (nr < DYNSTACK_PAGES - 1) {
+			spin_unlock(&dynstack_all_lock);
+			while (nr < ARRAY_SIZE(pool))
+				pool[nr++] = alloc_page((THREADINFO_GFP & ~__GFP_ACCOUNT) |
+							__GFP_NOFAIL);
+			spin_lock(&dynstack_all_lock);
+			continue;	/* the first stack may have gone */
 		}
-		spin_unlock(&dynstack_all_lock);
-		cond_resched();
-	} while (again);
+		ds = list_first_entry(&todo, struct dynstack, list);
+		list_move_tail(&ds->list, &dynstack_all);
+		raw_spin_lock_irq(&ds->lock);
+		repopulate_one(ds, pool, &nr);
+		raw_spin_unlock_irq(&ds->lock);
+		cond_resched_lock(&dynstack_all_lock);
+	}
+	spin_unlock(&dynstack_all_lock);
 	while (nr)
 		__free_page(pool[--nr]);
 }
@@ -987,16 +1149,21 @@ int dynstack_configure(const struct dynstack_ops *ops, bool detach, u64 nap_ns)
 }
 EXPORT_SYMBOL_GPL(dynstack_configure);
 
-/* Tasks whose touched pages wait for one flush; 8 KiB. */
+/*
+ * Tasks whose touched pages wait for one flush, with the slots the flush
+ * covers (dynstack_release_pending()); about 9 KiB.
+ */
 struct reclaim_batch {
 	unsigned int nr;
 	struct task_struct *tasks[1023];
+	u8 covered[1023];
 };
 
 struct reclaim_one {
 	bool touched;
 	unsigned int n, harvested;
-	bool pending;
+	bool reader;
+	u8 covered;
 	struct page *out[DYNSTACK_PAGES];
 };
 
@@ -1023,26 +1190,38 @@ static int reclaim_pinned(struct task_struct *p, void *arg)
 		return 0;
 	/* Lock order: p->pi_lock -> rq->lock -> ds->lock. */
 	raw_spin_lock(&ds->lock);
-	before = ds->pending;
-	r->n = dynstack_detach(ds, READ_ONCE(p->thread.sp), r->touched, r->out);
-	r->harvested = hweight32(ds->pending & ~before);
-	r->pending = r->harvested || ds->stale;
+	/* I7: the caller holds one reference of its own. */
+	if (stack_has_readers(p, 1)) {
+		r->reader = true;
+	} else {
+		before = ds->pending;
+		r->n = dynstack_detach(ds, READ_ONCE(p->thread.sp), r->touched,
+				       r->out);
+		r->harvested = hweight32(ds->pending & ~before);
+	}
+	/* What the caller's flush will cover (dynstack_release_pending()). */
+	r->covered = ds->pending | ds->stale;
 	raw_spin_unlock(&ds->lock);
 	return 0;
 }
 
 /*
- * Detach what can go from one task that is not running. Returns true if it
- * now has pending pages (the task and its stack are then pinned in @b).
+ * Detach what can go from one task that is not running. Returns the slots
+ * the caller's flush must cover before they are released (pending, or
+ * stale), 0 if none.
  */
-static bool reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl,
-			 bool touched)
+static u8 reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl,
+		       bool touched)
 {
 	struct reclaim_one r = { .touched = touched };
 	unsigned long flags;
 
 	task_call_func(p, reclaim_pinned, &r);
 	ctl->scanned++;
+	if (r.reader) {
+		ctl->readers++;
+		count_vm_event(DYNSTACK_READER);
+	}
 	if (r.n) {
 		ctl->detached += r.n;
 		count_vm_events(DYNSTACK_DETACH, r.n);
@@ -1054,7 +1233,48 @@ static bool reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl
 		ctl->harvested += r.harvested;
 		count_vm_events(DYNSTACK_HARVEST, r.harvested);
 	}
-	return r.pending;
+	return r.covered;
+}
+
+/* Tasks a reclaim pass takes from the pid table at a time, under RCU. */
+#define RECLAIM_CHUNK	32
+
+/*
+ * Up to RECLAIM_CHUNK candidate tasks with thread ids from *@next on, each
+ * with its task_struct and stack held; *@next moves past the last one
+ * looked at. Walking by thread id (the pid table is an IDR) lets the pass
+ * drop RCU and reschedule between chunks and still carry on where it was.
+ */
+static unsigned int reclaim_chunk(struct dynstack_reclaim_ctl *ctl, pid_t *next,
+				  struct task_struct **chunk)
+{
+	unsigned int n = 0;
+	struct pid *pid;
+
+	rcu_read_lock();
+	while (n < RECLAIM_CHUNK &&
+	       (pid = find_ge_pid(*next, &init_pid_ns))) {
+		struct task_struct *p = pid_task(pid, PIDTYPE_PID);
+
+		*next = pid_nr(pid) + 1;
+		if (!p || !p->dynstack || is_idle_task(p) || p == current)
+			continue;
+		if (ctl->filter && !ctl->filter(p, ctl->data))
+			continue;
+		/* Keeps the stack from being freed until we are done. */
+		if (!try_get_task_stack(p))
+			continue;
+		get_task_struct(p);
+		chunk[n++] = p;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+static void reclaim_put(struct task_struct *p)
+{
+	put_task_stack(p);
+	put_task_struct(p);
 }
 
 /**
@@ -1064,15 +1284,19 @@ static bool reclaim_task(struct task_struct *p, struct dynstack_reclaim_ctl *ctl
  * Untouched pages below each task's stack pointer are given back at once;
  * with ctl->touched, touched ones are cleared too and, after one global TLB
  * flush for the whole batch, zeroed and given back (unless the task was
- * switched in meanwhile, which puts them back first). Sleeps.
+ * switched in meanwhile, which puts them back first). Stacks that another
+ * task is reading (I7) are left alone. Tasks are visited RECLAIM_CHUNK at a
+ * time, with a rescheduling point between chunks: IRQs are off only while
+ * one task is pinned. Sleeps.
  *
  * Return: 0, or -ENODEV if no policy is registered.
  */
 int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl)
 {
+	struct task_struct *chunk[RECLAIM_CHUNK];
 	struct reclaim_batch *b;
-	struct task_struct *g, *p;
-	unsigned int i;
+	unsigned int i, n;
+	pid_t next = 1;
 	int ret = 0;
 
 	b = kvzalloc(sizeof(*b), GFP_KERNEL);
@@ -1083,48 +1307,48 @@ int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl)
 		ret = -ENODEV;
 		goto out;
 	}
-	rcu_read_lock();
-	for_each_process_thread(g, p) {
-		bool touched = ctl->touched && b->nr < ARRAY_SIZE(b->tasks);
+	while ((n = reclaim_chunk(ctl, &next, chunk))) {
+		for (i = 0; i < n; i++) {
+			struct task_struct *p = chunk[i];
+			bool touched = ctl->touched && b->nr < ARRAY_SIZE(b->tasks);
+			u8 covered = reclaim_task(p, ctl, touched);
 
-		if (!p->dynstack || is_idle_task(p) || p == current)
-			continue;
-		if (ctl->filter && !ctl->filter(p, ctl->data))
-			continue;
-		/* Keeps the stack from being freed until we are done. */
-		if (!try_get_task_stack(p))
-			continue;
-		if (reclaim_task(p, ctl, touched) && touched) {
-			get_task_struct(p);
-			b->tasks[b->nr++] = p;
-			continue;
+			/* Only a task in the batch can have pending pages. */
+			if (covered && touched) {
+				b->covered[b->nr] = covered;
+				b->tasks[b->nr++] = p;
+				continue;
+			}
+			reclaim_put(p);
 		}
-		put_task_stack(p);
+		cond_resched();
 	}
-	rcu_read_unlock();
 
 	/* Touched pages of more tasks are left for the next pass. */
 	ctl->more = ctl->touched && b->nr == ARRAY_SIZE(b->tasks);
 	if (b->nr) {
-		/* I3: no pending page is reused before this completes. */
+		/*
+		 * I3: every slot in b->covered had its PTE cleared before
+		 * this flush starts (under ds->lock, which we took and
+		 * dropped since), so none of them is reused before it
+		 * completes, and only they are released after it.
+		 */
 		flush_tlb_all();
 		ctl->flushes++;
 	}
 	for (i = 0; i < b->nr; i++) {
-		struct dynstack *ds;
+		struct task_struct *p = b->tasks[i];
+		struct dynstack *ds = p->dynstack;
 		struct page *out[DYNSTACK_PAGES];
 		unsigned long flags;
-		unsigned int n;
 
-		p = b->tasks[i];
-		ds = p->dynstack;
 		raw_spin_lock_irqsave(&ds->lock, flags);
-		n = dynstack_release_pending(ds, out);
+		n = dynstack_release_pending(ds, b->covered[i], out);
 		supply_give(out, n);
 		raw_spin_unlock_irqrestore(&ds->lock, flags);
 		ctl->released += n;
-		put_task_stack(p);
-		put_task_struct(p);
+		reclaim_put(p);
+		cond_resched();
 	}
 out:
 	mutex_unlock(&dynstack_policy_mutex);
@@ -1144,30 +1368,40 @@ unsigned long dynstack_sum_event(enum vm_event_item item)
 	return sum;
 }
 
+/* @hist[i]: live stacks holding i pages, summed over CPUs; no lock, no walk. */
+static void residency_sum(unsigned long *hist)
+{
+	int cpu, i;
+
+	for (i = 0; i <= DYNSTACK_PAGES; i++) {
+		long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(dynstack_by_resident[i], cpu);
+		/* A stack may be counted out on one CPU before in on another. */
+		hist[i] = max(sum, 0L);
+	}
+}
+
 void dynstack_get_stats(struct dynstack_core_stats *st)
 {
-	struct dynstack *ds;
-	long resident = 0;
-	int cpu;
+	unsigned long hist[DYNSTACK_PAGES + 1];
+	int i;
 
 	memset(st, 0, sizeof(*st));
-	for_each_possible_cpu(cpu)
-		resident += per_cpu(dynstack_resident, cpu);
-	st->resident_pages = max(resident, 0L);
-	spin_lock(&dynstack_all_lock);
-	list_for_each_entry(ds, &dynstack_all, list) {
-		st->stacks++;
-		/* A statistic: a stale snapshot is fine, the lock is not worth it. */
-		if (data_race(ds->present) != DYNSTACK_ALL_PAGES)
-			st->partial++;
+	residency_sum(hist);
+	for (i = 0; i <= DYNSTACK_PAGES; i++) {
+		st->stacks += hist[i];
+		st->resident_pages += i * hist[i];
 	}
-	spin_unlock(&dynstack_all_lock);
+	st->partial = st->stacks - hist[DYNSTACK_PAGES];
 	st->populated = dynstack_sum_event(DYNSTACK_POPULATE);
 	st->reinstalled = dynstack_sum_event(DYNSTACK_REINSTALL);
 	st->detached = dynstack_sum_event(DYNSTACK_DETACH);
 	st->harvested = dynstack_sum_event(DYNSTACK_HARVEST);
 	st->released = dynstack_sum_event(DYNSTACK_RELEASE);
 	st->nopage = dynstack_sum_event(DYNSTACK_NOPAGE);
+	st->readers = dynstack_sum_event(DYNSTACK_READER);
 }
 EXPORT_SYMBOL_GPL(dynstack_get_stats);
 
@@ -1226,17 +1460,7 @@ EXPORT_SYMBOL_GPL(dynstack_task_info);
 
 void dynstack_residency_histogram(unsigned long *hist)
 {
-	struct dynstack *ds;
-
-	memset(hist, 0, (DYNSTACK_PAGES + 1) * sizeof(*hist));
-	spin_lock(&dynstack_all_lock);
-	list_for_each_entry(ds, &dynstack_all, list) {
-		/* A statistic: a stale snapshot is fine. */
-		unsigned int nr = data_race(ds->nr_resident);
-
-		hist[min_t(unsigned int, nr, DYNSTACK_PAGES)]++;
-	}
-	spin_unlock(&dynstack_all_lock);
+	residency_sum(hist);
 }
 EXPORT_SYMBOL_GPL(dynstack_residency_histogram);
 
@@ -1264,10 +1488,10 @@ static ssize_t core_stats_show(struct kobject *kobj, struct kobj_attribute *attr
 
 	dynstack_get_stats(&st);
 	return sysfs_emit(buf,
-			  "stacks %lu\npartial %lu\nresident_pages %lu\npopulated %lu\nreinstalled %lu\ndetached %lu\nharvested %lu\nreleased %lu\nnopage %lu\npolicy %s\n",
+			  "stacks %lu\npartial %lu\nresident_pages %lu\npopulated %lu\nreinstalled %lu\ndetached %lu\nharvested %lu\nreleased %lu\nnopage %lu\nreaders %lu\npolicy %s\n",
 			  st.stacks, st.partial, st.resident_pages, st.populated,
 			  st.reinstalled, st.detached, st.harvested, st.released,
-			  st.nopage,
+			  st.nopage, st.readers,
 			  static_key_enabled(&dynstack_switch_key) ? "registered" : "none");
 }
 static struct kobj_attribute core_stats_attr = __ATTR_RO(core_stats);

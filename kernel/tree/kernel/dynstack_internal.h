@@ -10,7 +10,8 @@ void dynstack_destroy(struct dynstack *ds);
 unsigned int dynstack_populate(struct dynstack *ds);
 unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
 			     bool touched, struct page **out);
-unsigned int dynstack_release_pending(struct dynstack *ds, struct page **out);
+unsigned int dynstack_release_pending(struct dynstack *ds, unsigned int covered,
+				      struct page **out);
 void dynstack_set_accounted(struct dynstack *ds, bool on);
 typedef bool (*dynstack_visit_t)(struct dynstack *ds, void *data);
 void dynstack_visit_stacks(dynstack_visit_t fn, void *data);

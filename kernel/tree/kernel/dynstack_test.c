@@ -55,6 +55,24 @@ static void free_out(struct page **out, unsigned int n)
 		__free_page(out[n]);
 }
 
+/*
+ * What the reclaimer does around its flush: snapshot the slots the flush
+ * will cover, flush, release only those.
+ */
+static unsigned int flush_and_release(struct dynstack *ds, struct page **out)
+{
+	unsigned int covered, n;
+
+	raw_spin_lock_irq(&ds->lock);
+	covered = ds->pending | ds->stale;
+	raw_spin_unlock_irq(&ds->lock);
+	flush_tlb_all();
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_release_pending(ds, covered, out);
+	raw_spin_unlock_irq(&ds->lock);
+	return n;
+}
+
 static struct dynstack *create(struct kunit *test, unsigned int nr)
 {
 	struct dynstack *ds = dynstack_create(NUMA_NO_NODE, nr);
@@ -134,11 +152,16 @@ static void dynstack_test_detach_untouched(struct kunit *test)
 		KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[i]), 0, PAGE_SIZE));
 	free_out(out, n);
 
-	/* A touched page is never taken by the Accessed=0 path. */
+	/*
+	 * A touched page is never taken by the Accessed=0 path, and that
+	 * path never leaves a pending page (only the reclaimer, which
+	 * flushes, may).
+	 */
 	raw_spin_lock_irq(&ds->lock);
 	n = dynstack_detach(ds, top_sp(ds), false, out);
 	raw_spin_unlock_irq(&ds->lock);
 	KUNIT_EXPECT_EQ(test, n, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, 0U);
 	KUNIT_EXPECT_TRUE(test, pte_present(slot_pte(ds, 2)));
 	KUNIT_EXPECT_EQ(test, peek(ds, 2), 0xfeedUL);
 	dynstack_destroy(ds);
@@ -231,10 +254,7 @@ static void dynstack_test_reinstalled_leaves_zeroed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->dirty, (unsigned int)BIT(1));
 
 	/* The flush that retires the stale state (nothing pending now). */
-	flush_tlb_all();
-	raw_spin_lock_irq(&ds->lock);
-	n = dynstack_release_pending(ds, out);
-	raw_spin_unlock_irq(&ds->lock);
+	n = flush_and_release(ds, out);
 	KUNIT_EXPECT_EQ(test, n, 0U);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->stale, 0U);
 
@@ -265,10 +285,7 @@ static void dynstack_test_release_after_flush(struct kunit *test)
 	free_out(out, n);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, (unsigned int)(BIT(1) | BIT(2)));
 
-	flush_tlb_all();
-	raw_spin_lock_irq(&ds->lock);
-	n = dynstack_release_pending(ds, out);
-	raw_spin_unlock_irq(&ds->lock);
+	n = flush_and_release(ds, out);
 	KUNIT_EXPECT_EQ(test, n, 2U);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, 0U);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->stale, 0U);
@@ -277,6 +294,60 @@ static void dynstack_test_release_after_flush(struct kunit *test)
 	/* I4: they held data; they leave zeroed. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[0]), 0, PAGE_SIZE));
 	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[1]), 0, PAGE_SIZE));
+	free_out(out, n);
+	dynstack_destroy(ds);
+}
+
+/*
+ * I3 with a flush per batch: a slot whose PTE was cleared after the
+ * reclaimer took its snapshot (so after its flush may have started) is not
+ * released by that flush, and keeps its stale state.
+ */
+static void dynstack_test_release_covered_only(struct kunit *test)
+{
+	struct dynstack *ds = create(test, DYNSTACK_PAGES);
+	struct page *out[DYNSTACK_PAGES], *page0;
+	unsigned int covered, n;
+
+	touch(ds, 1, 0x1111);
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, ds->base + 2 * PAGE_SIZE, true, out);
+	covered = ds->pending | ds->stale;
+	raw_spin_unlock_irq(&ds->lock);
+	free_out(out, n);
+	KUNIT_EXPECT_EQ(test, covered, (unsigned int)BIT(1));
+
+	/*
+	 * Before the flush: the task runs (slot 1 comes back stale, slot 0
+	 * fresh), touches slot 0 and sleeps, and slot 0 is harvested.
+	 */
+	raw_spin_lock_irq(&ds->lock);
+	dynstack_populate(ds);
+	raw_spin_unlock_irq(&ds->lock);
+	page0 = ds->pages[0];
+	touch(ds, 0, 0x2222);
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_detach(ds, ds->base + PAGE_SIZE, true, out);
+	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, n, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, (unsigned int)BIT(0));
+
+	flush_tlb_all();
+	raw_spin_lock_irq(&ds->lock);
+	n = dynstack_release_pending(ds, covered, out);
+	raw_spin_unlock_irq(&ds->lock);
+	/* Slot 1 is no longer pending, slot 0 was not covered: nothing goes. */
+	KUNIT_EXPECT_EQ(test, n, 0U);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->pending, (unsigned int)BIT(0));
+	KUNIT_EXPECT_PTR_EQ(test, ds->pages[0], page0);
+	/* Slot 1's old translation is gone with the flush; it is not stale. */
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->stale, 0U);
+
+	/* The next batch covers slot 0. */
+	n = flush_and_release(ds, out);
+	KUNIT_EXPECT_EQ(test, n, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, out[0], page0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(out[0]), 0, PAGE_SIZE));
 	free_out(out, n);
 	dynstack_destroy(ds);
 }
@@ -305,10 +376,7 @@ static void dynstack_test_accounting(struct kunit *test)
 	/* The pending page is still accounted: it is still held. */
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 2U);
 
-	flush_tlb_all();
-	raw_spin_lock_irq(&ds->lock);
-	n = dynstack_release_pending(ds, out);
-	raw_spin_unlock_irq(&ds->lock);
+	n = flush_and_release(ds, out);
 	free_out(out, n);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 1U);
 
@@ -461,6 +529,85 @@ static void dynstack_test_policy_live(struct kunit *test)
 	}
 }
 
+/* --- I7: a stack somebody reads loses nothing ---------------------------- */
+
+struct deep_then_wait {
+	struct i1_state st;
+	struct completion slept, go;
+};
+
+static int deep_then_wait_thread(void *arg)
+{
+	struct deep_then_wait *d = arg;
+
+	/* Touch the stack's low pages, then sleep with a shallow stack. */
+	deep_sleep(&d->st, 10);
+	complete(&d->slept);
+	wait_for_completion(&d->go);
+	return 0;
+}
+
+static unsigned int resident_of(struct task_struct *t)
+{
+	unsigned int nr;
+
+	raw_spin_lock_irq(&t->dynstack->lock);
+	nr = t->dynstack->nr_resident;
+	raw_spin_unlock_irq(&t->dynstack->lock);
+	return nr;
+}
+
+static void dynstack_test_reader_keeps_pages(struct kunit *test)
+{
+	struct dynstack_reclaim_ctl ctl = { .touched = true };
+	struct deep_then_wait d = {};
+	struct page *page, *tmp;
+	unsigned int before;
+	struct task_struct *t;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		list_add(&page->lru, &pool);
+	}
+	init_completion(&d.slept);
+	init_completion(&d.go);
+	KUNIT_ASSERT_EQ(test, dynstack_register(&test_ops), 0);
+	t = kthread_run(deep_then_wait_thread, &d, "dynstack-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wait_for_completion(&d.slept);
+	usleep_range(2000, 3000);
+
+	/* Held by a reader: the reclaim pass leaves it alone. */
+	KUNIT_ASSERT_NOT_NULL(test, try_get_task_stack(t));
+	before = resident_of(t);
+	KUNIT_EXPECT_EQ(test, dynstack_reclaim(&ctl), 0);
+	KUNIT_EXPECT_EQ(test, resident_of(t), before);
+	KUNIT_EXPECT_GE(test, ctl.readers, 1UL);
+	put_task_stack(t);
+
+	/* Released: its dead pages go (it touched at least two). */
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.touched = true;
+	KUNIT_EXPECT_EQ(test, dynstack_reclaim(&ctl), 0);
+	KUNIT_EXPECT_LT(test, resident_of(t), before);
+	KUNIT_EXPECT_EQ(test, resident_of(t), 1U);
+	kunit_info(test, "resident pages: %u while held, %u after\n", before,
+		   resident_of(t));
+
+	complete(&d.go);
+	kthread_stop(t);
+	put_task_struct(t);
+	dynstack_unregister(&test_ops);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d.st.corrupt), 0);
+	list_for_each_entry_safe(page, tmp, &pool, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
 /* --- The switch-out hook's settings: detach on/off and the nap check ---- */
 
 struct pingpong {
@@ -483,14 +630,18 @@ static int pong_thread(void *arg)
 
 /*
  * @rounds ping-pong round trips with a kthread whose stack was just
- * stripped to what it uses: returns the pages detached meanwhile.
+ * stripped to what it uses: returns the pages detached meanwhile. With
+ * @hold, the test holds both stacks of the pair, the partner's and its
+ * own (try_get_task_stack(), as an unwinder does), during the round trips;
+ * *@readers counts the switch-outs that saw a reader.
  */
 static unsigned long pingpong_detached(struct kunit *test, int rounds,
-				       unsigned long *naps)
+				       unsigned long *naps, bool hold,
+				       unsigned long *readers)
 {
 	struct dynstack_reclaim_ctl ctl = { .touched = true };
 	struct pingpong pp = {};
-	unsigned long det, nap;
+	unsigned long det, nap, rd;
 	struct task_struct *t;
 	int i;
 
@@ -505,14 +656,24 @@ static unsigned long pingpong_detached(struct kunit *test, int rounds,
 	usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, dynstack_reclaim(&ctl), 0);
 
+	if (hold) {
+		KUNIT_ASSERT_NOT_NULL(test, try_get_task_stack(t));
+		KUNIT_ASSERT_NOT_NULL(test, try_get_task_stack(current));
+	}
 	det = dynstack_sum_event(DYNSTACK_DETACH);
 	nap = dynstack_sum_event(DYNSTACK_NAP);
+	rd = dynstack_sum_event(DYNSTACK_READER);
 	for (i = 0; i < rounds; i++) {
 		complete(&pp.ping);
 		wait_for_completion(&pp.pong);
 	}
 	det = dynstack_sum_event(DYNSTACK_DETACH) - det;
 	*naps = dynstack_sum_event(DYNSTACK_NAP) - nap;
+	*readers = dynstack_sum_event(DYNSTACK_READER) - rd;
+	if (hold) {
+		put_task_stack(current);
+		put_task_stack(t);
+	}
 
 	WRITE_ONCE(pp.stop, true);
 	complete(&pp.ping);
@@ -530,7 +691,7 @@ static const struct dynstack_ops other_ops = {
 static void dynstack_test_switch_out_settings(struct kunit *test)
 {
 	const int rounds = 500;
-	unsigned long churn, napped, naps;
+	unsigned long churn, napped, naps, readers, held;
 	struct page *page, *tmp;
 	int i;
 
@@ -555,9 +716,20 @@ static void dynstack_test_switch_out_settings(struct kunit *test)
 	 */
 	KUNIT_EXPECT_EQ(test, dynstack_configure(&test_ops, true, 0), 0);
 	KUNIT_EXPECT_TRUE(test, static_key_enabled(&dynstack_detach_key));
-	churn = pingpong_detached(test, rounds, &naps);
+	churn = pingpong_detached(test, rounds, &naps, false, &readers);
 	KUNIT_EXPECT_GE(test, churn, (unsigned long)rounds);
 	KUNIT_EXPECT_EQ(test, naps, 0UL);
+
+	/*
+	 * I7: the same, with both stacks of the pair held as an unwinder
+	 * holds them: their switch-outs take nothing, and say why. (Other
+	 * tasks may detach a few pages meanwhile.)
+	 */
+	held = pingpong_detached(test, rounds, &naps, true, &readers);
+	KUNIT_EXPECT_LT(test, held, (unsigned long)rounds / 10);
+	KUNIT_EXPECT_GE(test, readers, (unsigned long)rounds);
+	kunit_info(test, "%d round trips with the stack held: %lu pages detached, %lu switch-outs saw the reader\n",
+		   rounds, held, readers);
 
 	/*
 	 * With a nap threshold far above a round trip the partner keeps its
@@ -565,7 +737,7 @@ static void dynstack_test_switch_out_settings(struct kunit *test)
 	 * the policy. (Other tasks may detach a few pages meanwhile.)
 	 */
 	KUNIT_EXPECT_EQ(test, dynstack_configure(&test_ops, true, NSEC_PER_SEC), 0);
-	napped = pingpong_detached(test, rounds, &naps);
+	napped = pingpong_detached(test, rounds, &naps, false, &readers);
 	KUNIT_EXPECT_LT(test, napped, (unsigned long)rounds / 10);
 	KUNIT_EXPECT_GE(test, naps, (unsigned long)rounds / 2);
 	kunit_info(test, "%d round trips: %lu pages detached without the nap check, %lu with it (%lu naps)\n",
@@ -592,8 +764,10 @@ static struct kunit_case dynstack_core_cases[] = {
 	KUNIT_CASE(dynstack_test_pending_reinstall),
 	KUNIT_CASE(dynstack_test_reinstalled_leaves_zeroed),
 	KUNIT_CASE(dynstack_test_release_after_flush),
+	KUNIT_CASE(dynstack_test_release_covered_only),
 	KUNIT_CASE(dynstack_test_accounting),
 	KUNIT_CASE_SLOW(dynstack_test_policy_live),
+	KUNIT_CASE_SLOW(dynstack_test_reader_keeps_pages),
 	KUNIT_CASE_SLOW(dynstack_test_switch_out_settings),
 	{}
 };

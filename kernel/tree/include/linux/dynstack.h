@@ -6,7 +6,7 @@
  * page below it, but only its top page is guaranteed to be resident. The
  * pages below it are attached when the task is switched in and may be taken
  * away while it is not running. See Documentation in dynstack's docs/design.md
- * for the mechanism and the invariants I1-I6 referred to below.
+ * for the mechanism and the invariants I1-I7 referred to below.
  */
 #ifndef _LINUX_DYNSTACK_H
 #define _LINUX_DYNSTACK_H
@@ -133,6 +133,7 @@ struct dynstack_ops {
  * @harvested:	touched dead pages taken from sleeping tasks, since boot
  * @released:	of those, pages freed after a TLB flush, since boot
  * @nopage:	switch-ins the policy's supply could not serve, since boot
+ * @readers:	detaches skipped because another task held the stack (I7)
  */
 struct dynstack_core_stats {
 	unsigned long stacks;
@@ -144,9 +145,16 @@ struct dynstack_core_stats {
 	unsigned long harvested;
 	unsigned long released;
 	unsigned long nopage;
+	unsigned long readers;
 };
 
 extern struct kobject *dynstack_kobj;	/* /sys/kernel/mm/dynstack */
+
+/*
+ * What stack_not_used() says of a dynamic stack whose lock is busy (never a
+ * byte count): dump paths must not spin on it.
+ */
+#define DYNSTACK_USAGE_UNKNOWN	ULONG_MAX
 
 #ifdef CONFIG_DYNAMIC_STACK
 
@@ -251,6 +259,8 @@ int dynstack_configure(const struct dynstack_ops *ops, bool detach, u64 nap_ns);
  * @harvested:	result: touched pages cleared, kept until the flush.
  * @released:	result: of those, pages given back after the flush.
  * @flushes:	result: global TLB flushes done.
+ * @readers:	result: tasks left alone because another task held their
+ *		stack (I7).
  * @more:	result: the batch of tasks with touched pages was full; another
  *		pass would find more.
  */
@@ -263,6 +273,7 @@ struct dynstack_reclaim_ctl {
 	unsigned long harvested;
 	unsigned long released;
 	unsigned long flushes;
+	unsigned long readers;
 	bool more;
 };
 int dynstack_reclaim(struct dynstack_reclaim_ctl *ctl);
