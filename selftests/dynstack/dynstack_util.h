@@ -95,20 +95,40 @@ static inline void sleepers_stop(struct sleepers *s)
 	s->nr = 0;
 }
 
+/* Write @val to the file at @path; 0 or -1 with errno. */
+static inline int put_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+/* Load the module at @path with @params; 0 or -1 with errno. */
+static inline int load_ko(const char *path, const char *params)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret;
+}
+
 /* Load dynstack.ko from $DYNSTACK_KO; 0 or -1 with errno. */
 static inline int load_module(void)
 {
 	const char *ko = getenv("DYNSTACK_KO");
-	int fd, ret;
 
 	if (!ko)
 		return -1;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	close(fd);
-	return ret;
+	return load_ko(ko, "");
 }
 
 static inline int unload_module(void)

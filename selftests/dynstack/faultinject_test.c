@@ -56,18 +56,6 @@ static void *storm(void *arg)
 	return NULL;
 }
 
-static int put(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -1;
-	close(fd);
-	return ret;
-}
-
 static pid_t refill_pid(void)
 {
 	char path[64], comm[32];
@@ -133,28 +121,28 @@ TEST_F_TIMEOUT(slow, alloc_failures_and_empty_magazines, 600)
 	ASSERT_GT(refill, 0);
 
 	/* Fail 30% of the allocations of the refill thread, sleeping ones too. */
-	ASSERT_EQ(put(FAIL "task-filter", "Y"), 0);
-	ASSERT_EQ(put(FAIL "ignore-gfp-wait", "N"), 0);
-	ASSERT_EQ(put(FAIL "ignore-gfp-highmem", "N"), 0);
-	ASSERT_EQ(put(FAIL "min-order", "0"), 0);
-	ASSERT_EQ(put(FAIL "verbose", "0"), 0);
-	ASSERT_EQ(put(FAIL "times", "-1"), 0);
-	ASSERT_EQ(put(FAIL "interval", "1"), 0);
-	ASSERT_EQ(put(FAIL "probability", "30"), 0);
+	ASSERT_EQ(put_file(FAIL "task-filter", "Y"), 0);
+	ASSERT_EQ(put_file(FAIL "ignore-gfp-wait", "N"), 0);
+	ASSERT_EQ(put_file(FAIL "ignore-gfp-highmem", "N"), 0);
+	ASSERT_EQ(put_file(FAIL "min-order", "0"), 0);
+	ASSERT_EQ(put_file(FAIL "verbose", "0"), 0);
+	ASSERT_EQ(put_file(FAIL "times", "-1"), 0);
+	ASSERT_EQ(put_file(FAIL "interval", "1"), 0);
+	ASSERT_EQ(put_file(FAIL "probability", "30"), 0);
 	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", refill);
-	ASSERT_EQ(put(path, "1"), 0);
+	ASSERT_EQ(put_file(path, "1"), 0);
 
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(pthread_create(&st[i], NULL, storm, NULL), 0);
 	for (int i = 0; i < secs * 10; i++) {
 		usleep(100000);
-		put("/sys/kernel/mm/dynstack/debug_drain", "1");
+		put_file("/sys/kernel/mm/dynstack/debug_drain", "1");
 	}
 	atomic_store(&stop, 1);
 	for (int i = 0; i < 2; i++)
 		pthread_join(st[i], NULL);
-	put(path, "0");
-	put(FAIL "probability", "0");
+	put_file(path, "0");
+	put_file(FAIL "probability", "0");
 
 	TH_LOG("%d s of injection: %ld threads ran, %ld creations failed",
 	       secs, atomic_load(&created), atomic_load(&create_failed));
