@@ -43,6 +43,23 @@ settle() {
 	done
 }
 
+# Seconds (10 ms resolution) that rmmod takes to put every missing page back
+# (dynstack_unregister()), with the deep workload asleep; then load again.
+uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
+time_rmmod() {
+	partial=$(sed -n 's/^partial //p' /sys/kernel/mm/dynstack/core_stats)
+	missing=$(sed -n 's/^stacks //p' /sys/kernel/mm/dynstack/core_stats)
+	res=$(sed -n 's/^resident_pages //p' /sys/kernel/mm/dynstack/core_stats)
+	missing=$((missing * 4 - res))
+	t0=$(uptime_cs)
+	rmmod dynstack || return
+	t1=$(uptime_cs)
+	echo "{\"kind\":\"rmmod\",\"state\":\"$state\",\"threads\":$1,\"partial_stacks\":$partial,\"missing_pages\":$missing,\"centiseconds\":$((t1 - t0))}" >&3
+	echo "bench: rmmod with $1 threads asleep ($partial partial stacks, $missing pages to put back): $((t1 - t0))0 ms"
+	load
+	settle
+}
+
 load
 for n in $(echo "$BENCH_SIZES" | tr , " "); do
 	for wl in mix deep; do
@@ -72,6 +89,7 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 		supply=$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))
 		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
 		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"
+		[ "$state" = loaded ] && [ $wl = deep ] && time_rmmod "$n"
 		kill $pid
 		wait $pid
 	done
