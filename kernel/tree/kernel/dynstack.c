@@ -39,8 +39,8 @@
  *      (try_get_task_stack()): readers of another task's stack (unwinders,
  *      /proc/PID/stack, sysrq-t, watchdogs, BPF) start from a saved stack
  *      pointer that may be stale and bound-check only against the stack's
- *      range, so every address of a live task's stack must stay mapped
- *      for them; see stack_has_readers().
+ *      range, so everything at or above any stack pointer a reader reads
+ *      must stay mapped while it holds the stack; see stack_has_readers().
  *
  * The x86 facts this rests on (Intel SDM vol. 3A):
  *  - 4.10.2.3: a translation is cached in a TLB only if the Accessed flag
@@ -382,7 +382,8 @@ static unsigned int untouched(struct dynstack *ds, unsigned int mask)
 {
 	unsigned int i;
 
-	mask &= READ_ONCE(ds->present) & ~ds->stale;
+	/* Lockless at switch-out: the reclaimer may retire stale bits. */
+	mask &= READ_ONCE(ds->present) & ~READ_ONCE(ds->stale);
 	for (i = 0; i < DYNSTACK_PAGES; i++)
 		if ((mask & BIT(i)) && pte_young(ptep_get(ds->ptes + i)))
 			mask &= ~BIT(i);
@@ -442,9 +443,13 @@ unsigned int dynstack_detach(struct dynstack *ds, unsigned long sp,
  * after the PTEs of @covered were cleared (I3). Only those slots are
  * released, and only their stale state is retired: a slot whose PTE was
  * cleared after the snapshot may still be cached by some CPU, and this
- * flush says nothing about it. (With pending pages created by the
- * reclaimer alone, under dynstack_policy_mutex, there is none today; the
- * snapshot keeps this true whoever calls.)
+ * flush says nothing about it. Pending pages are created by the reclaim
+ * pass alone (dynstack_detach() with @touched), one pass at a time under
+ * dynstack_policy_mutex, and a pass harvests a task at most once: a task
+ * it meets again (a thread id reused by de_thread()'s exchange_tids())
+ * is in its batch, whose reference makes it read as held (I7), so it is
+ * left alone. So no slot of @covered is harvested a second time before
+ * this release; the snapshot does not by itself protect against that.
  *
  * A slot of @covered that was reinstalled since (stale now) stays: its old
  * translation predates the flush and is gone, and the new one was installed
@@ -469,7 +474,8 @@ unsigned int dynstack_release_pending(struct dynstack *ds, unsigned int covered,
 	}
 	ds->dirty &= ~rel;
 	ds->pending &= ~rel;
-	ds->stale &= ~covered;
+	/* Read locklessly by the switch-out's pre-check (untouched()). */
+	WRITE_ONCE(ds->stale, ds->stale & ~covered);
 	account_pages(ds, -(int)n);
 	count_vm_events(DYNSTACK_RELEASE, n);
 	return n;
@@ -904,10 +910,13 @@ void __dynstack_switch_in(struct task_struct *next)
  *
  * The reclaimer reads both thread.sp and the count of a task pinned by
  * task_call_func(), after the switch-out that stored thread.sp (on_cpu
- * hand-off, acquire): if that switch-out saw the reference, so does it
- * (the count does not go down while the reader walks); if not, the reader
- * walks above that same thread.sp, and the reclaimer only takes pages
- * below it. A reader drops its reference with put_task_stack(), a
+ * hand-off). That switch-out often returned before reading the count (no
+ * page to take, a nap, detach off), so the reclaimer pairs with the reader
+ * on its own: thread.sp was stored before the on_cpu release, and
+ * reclaim_pinned() has a full barrier between its acquire of ds->lock and
+ * its read of the count. A reader it does not see therefore read that same
+ * thread.sp or a newer one (the task ran since: no hole left), and the
+ * reclaimer only takes pages below it. A reader drops its reference with put_task_stack(), a
  * release: its loads from the stack are done before a detach sees the
  * count go down.
  *
@@ -1190,7 +1199,14 @@ static int reclaim_pinned(struct task_struct *p, void *arg)
 		return 0;
 	/* Lock order: p->pi_lock -> rq->lock -> ds->lock. */
 	raw_spin_lock(&ds->lock);
-	/* I7: the caller holds one reference of its own. */
+	/*
+	 * I7: order the read of the count after thread.sp's store, which
+	 * came before the on_cpu release we acquired: a release/acquire
+	 * chain alone does not order a store before a later load (see
+	 * stack_has_readers()). Free on x86. The caller holds one
+	 * reference of its own.
+	 */
+	smp_mb__after_spinlock();
 	if (stack_has_readers(p, 1)) {
 		r->reader = true;
 	} else {
