@@ -39,7 +39,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/ccache
 KMAKE := $(MAKE) -C $(KTREE) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache clang" -j$(JOBS)
 
 .PHONY: all deps tree config kernel module tool selftests initramfs vm run \
-	test test-host bench clean distclean checkpatch lint devtree export-patches help
+	test test-host bench proof clean distclean checkpatch lint devtree export-patches help
 
 all: kernel module tool selftests initramfs
 
@@ -108,6 +108,11 @@ run: all
 # QUICK=1 for the short version; results in build/bench/.
 bench: deps
 	@$(TOP)/scripts/bench.sh $(if $(QUICK),quick,full)
+
+# The Spin model of the stack-page protocol, exhaustively, and its mutants
+# (docs/proof.md).
+proof: deps
+	@$(TOP)/scripts/proof.sh
 
 # Every suite, in both kernel configurations. CONFIGS="fast" for a quick pass.
 CONFIGS ?= fast debug

@@ -8,7 +8,7 @@ pkgs=(
 	linux-source-6.12 qemu-system-x86 clang lld llvm flex bison bc
 	libelf-dev libssl-dev cpio busybox-static libcap-dev kmod ccache
 	xz-utils rsync python3 make cmake g++ libgtest-dev
-	clang-format clang-tidy perl gzip
+	clang-format clang-tidy perl gzip spin
 )
 
 missing=()

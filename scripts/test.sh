@@ -66,6 +66,9 @@ fi
 echo "== make test: static checks"
 "$top/scripts/lint.sh" "$build/src" "$sum"
 
+echo "== make test: model check (Spin, docs/proof.md)"
+BUILD=$build "$top/scripts/proof.sh" "$sum"
+
 read -r p f s < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$sum")
 echo "== make test took $(( ($(date +%s) - start) / 60 )) min"
 echo "$p passed, $f failed, $s skipped"
