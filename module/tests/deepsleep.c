@@ -7,8 +7,9 @@
  *   echo MS > /sys/kernel/debug/dynstack_deepsleep/sleep
  *
  * recurses through about depth_kb KiB of stack frames (default 9), then
- * sleeps MS milliseconds (interruptibly) at the bottom, checks that its
- * frames survived, and returns. The readers kselftest alternates such deep
+ * sleeps MS milliseconds at the bottom, uninterruptibly (D state, as a
+ * thread waiting for I/O; sysrq-w dumps it), checks that its frames
+ * survived, and returns. The readers kselftest alternates such deep
  * sleeps with shallow ones while other threads unwind the sleeper's stack
  * (/proc/PID/stack, wchan, sysrq-t): the reader starts from a deep saved
  * stack pointer that the sleeper may leave at any moment.
@@ -41,7 +42,7 @@ static noinline int sleep_deep(unsigned int level, unsigned int ms)
 	if (level > 1)
 		bad = sleep_deep(level - 1, ms);
 	else
-		msleep_interruptible(ms);
+		msleep(ms);
 	barrier_data(frame);
 	for (i = 0; i < ARRAY_SIZE(frame); i++)
 		if (frame[i] != ((unsigned long)i * 0x9e3779b97f4a7c15UL ^ level))

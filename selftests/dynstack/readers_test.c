@@ -6,8 +6,8 @@
  * through the test module dynstack_deepsleep.ko, like a thread waiting in
  * a filesystem or block driver) with a shallow nanosleep. Meanwhile reader
  * threads unwind every worker's stack through /proc/PID/task/TID/stack and
- * read its wchan, and a sysrq-t dump of every task's stack runs every second,
- * with dynstack.ko loaded and its reclaim pass at its fastest (10 ms,
+ * read its wchan, and a sysrq-w dump of every blocked task's stack (the
+ * deep sleepers are in D state) runs every second, with dynstack.ko loaded and its reclaim pass at its fastest (10 ms,
  * touched pages too). A reader starts from a worker's saved stack pointer,
  * which goes stale as soon as the worker wakes; without I7 the pages below
  * the worker's next, shallower stack pointer are taken while the reader
@@ -17,6 +17,13 @@
  * every reader finishes, every worker's deep frames come back intact, and
  * the core's counters show that pages were harvested, released and
  * detached meanwhile and that detaches were skipped for readers.
+ *
+ * Why sysrq-w and not sysrq-t: with sysrq-t every second this workload
+ * crashes Debian's unpatched 6.12.117 itself, without dynstack (NULL
+ * dereference in pick_task_fair(), measured with
+ * DYNSTACK_READERS_NOMODULE=1 on the mainline kernel). sysrq-w walks the
+ * same stacks through the same code (sched_show_task(),
+ * __show_trace_log_lvl()) without sysrq-t's scheduler-state dump.
  */
 #include <dirent.h>
 #include <stdatomic.h>
@@ -116,6 +123,17 @@ static long core_stat(const char *key)
 	return ds_stat("core_stats", key);
 }
 
+/*
+ * DYNSTACK_READERS_NOMODULE=1 runs the same workload without dynstack.ko
+ * (on any kernel, mainline included, with DYNSTACK_DEEPSLEEP_KO naming the
+ * helper module built for it) and checks only what does not need it: a
+ * baseline to compare a crash or a figure with.
+ */
+static bool nomodule(void)
+{
+	return getenv("DYNSTACK_READERS_NOMODULE") != NULL;
+}
+
 FIXTURE(readers) {
 	bool loaded_dynstack;
 	bool loaded_deepsleep;
@@ -128,25 +146,30 @@ FIXTURE_SETUP(readers)
 	char ko[256];
 	FILE *f;
 
-	if (!getenv("DYNSTACK_KO") || !dir)
+	if (!nomodule() && (!getenv("DYNSTACK_KO") || !dir))
 		SKIP(return, "DYNSTACK_KO or DYNSTACK_MODDIR not set");
-	if (access("/sys/module/dynstack", F_OK)) {
+	if (!nomodule() && access("/sys/module/dynstack", F_OK)) {
 		ASSERT_EQ(load_module(), 0)
 			TH_LOG("finit_module dynstack: %s", strerror(errno));
 		self->loaded_dynstack = true;
 	}
 	if (access("/sys/module/dynstack_deepsleep", F_OK)) {
-		snprintf(ko, sizeof(ko), "%s/dynstack_deepsleep.ko", dir);
+		if (getenv("DYNSTACK_DEEPSLEEP_KO"))
+			snprintf(ko, sizeof(ko), "%s", getenv("DYNSTACK_DEEPSLEEP_KO"));
+		else
+			snprintf(ko, sizeof(ko), "%s/dynstack_deepsleep.ko", dir);
 		ASSERT_EQ(load_ko(ko, ""), 0)
 			TH_LOG("finit_module %s: %s", ko, strerror(errno));
 		self->loaded_deepsleep = true;
 	}
 	/* The reclaim pass at its fastest, touched pages included. */
-	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/reclaim_touched", "1"), 0);
-	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/min_sleep_us", "0"), 0);
-	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/reclaim_interval_ms", "10"), 0);
+	if (!nomodule()) {
+		ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/reclaim_touched", "1"), 0);
+		ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/min_sleep_us", "0"), 0);
+		ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/reclaim_interval_ms", "10"), 0);
+	}
 	/*
-	 * sysrq-t prints every task's stack: keep it in the log buffer, off
+	 * sysrq-w prints many tasks' stacks: keep it in the log buffer, off
 	 * the (slow, serial) console. An oops is printed at KERN_ALERT and
 	 * still reaches the console at level 2.
 	 */
@@ -184,7 +207,8 @@ TEST_F_TIMEOUT(readers, unwind_while_reclaiming, 900)
 	released = core_stat("released");
 	detached = core_stat("detached");
 	skipped = core_stat("readers");
-	ASSERT_GE(harvested, 0);
+	if (!nomodule())
+		ASSERT_GE(harvested, 0);
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -202,7 +226,7 @@ TEST_F_TIMEOUT(readers, unwind_while_reclaiming, 900)
 	next_sysrq = time(NULL);
 	while (time(NULL) < end) {
 		if (time(NULL) >= next_sysrq) {
-			if (put_file("/proc/sysrq-trigger", "t") == 0)
+			if (put_file("/proc/sysrq-trigger", "w") == 0)
 				sysrq++;
 			next_sysrq = time(NULL) + 1;
 		}
@@ -218,7 +242,7 @@ TEST_F_TIMEOUT(readers, unwind_while_reclaiming, 900)
 	released = core_stat("released") - released;
 	detached = core_stat("detached") - detached;
 	skipped = core_stat("readers") - skipped;
-	TH_LOG("%d s: %ld worker rounds, %ld stack reads (%ld bytes), %ld wchan reads, %ld sysrq-t dumps",
+	TH_LOG("%d s: %ld worker rounds, %ld stack reads (%ld bytes), %ld wchan reads, %ld sysrq-w dumps",
 	       secs, atomic_load(&rounds), atomic_load(&stack_reads),
 	       atomic_load(&stack_bytes), atomic_load(&wchan_reads), sysrq);
 	TH_LOG("meanwhile: %ld pages harvested, %ld released, %ld detached; %ld detaches skipped for a reader",
@@ -230,6 +254,8 @@ TEST_F_TIMEOUT(readers, unwind_while_reclaiming, 900)
 	EXPECT_GT(atomic_load(&stack_bytes), 0);
 	EXPECT_GT(atomic_load(&wchan_reads), NR_WORKERS);
 	EXPECT_GT(sysrq, 0);
+	if (nomodule())
+		return;
 	/* The race was really run: pages left the workers' stacks... */
 	EXPECT_GT(harvested, NR_WORKERS);
 	EXPECT_GT(released, 0);
