@@ -28,11 +28,10 @@ struct ds_tunables {
 	u32 reserve_pages;	/* emergency reserve, at least reserve_min() */
 	u32 reclaim_interval_ms;/* reclaim pass period; 0 = off */
 	u32 reclaim_touched;	/* reclaim touched dead pages too: 0/1 */
-	u32 pin_kthreads;	/* never take pages from kernel threads: 0/1 */
+	u32 pin_kthreads;	/* retired: always 1, the core keeps kthreads full */
 	/* Keep the pages of tasks whose last sleep was shorter; 0 = never. */
 	u32 min_sleep_us;
-	/* New stacks start with only their top page: 0/1. */
-	u32 partial_fork;
+	u32 partial_fork;	/* retired: always 0, new stacks are full */
 };
 
 struct ds_tunable_desc {
@@ -72,8 +71,9 @@ struct ds_magazine {
 /*
  * The supply. Magazines are used with IRQs off on their own CPU only, so
  * they need no lock. The depot and the reserve are behind @lock, a raw
- * spinlock because the hooks take it under rq->lock; lock order:
- * rq->lock -> dynstack::lock -> ds_supply::lock.
+ * spinlock because the hooks take it with IRQs off under rq->lock or a
+ * task's pi_lock; lock order: p->pi_lock -> rq->lock -> dynstack::lock ->
+ * ds_supply::lock.
  */
 struct ds_supply {
 	raw_spinlock_t lock;

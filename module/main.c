@@ -2,21 +2,24 @@
 /*
  * dynstack.ko: the loadable policy of dynamic kernel stacks.
  *
- * The core (kernel/dynstack.c) maps and unmaps stack pages at context
- * switch; this module decides where the pages come from (ds_main_supply.c) and
- * when pages are taken away:
+ * The core (kernel/dynstack.c) maps stack pages when a task is woken and
+ * unmaps them when it blocks; this module decides where the pages come from
+ * (supply.c) and when pages are taken away:
  *
- *  - switch-out: untouched pages of a task that is not pinned go back to
- *    the supply, but only while admission control allows (the reserve is
- *    full), see ds_supply_admit();
- *  - fork: new stacks get only their top page while admission allows;
+ *  - switch-out: untouched pages of a task that blocked and is not pinned
+ *    go back to the supply, but only while admission control allows (the
+ *    reserve is full), see ds_supply_admit();
  *  - reclaim: a periodic pass over sleeping tasks (dynstack_reclaim()) also
  *    takes the touched pages below their stack pointer.
  *
- * The refill worker is a dedicated kthread, pinned (never loses a page):
- * the thread that makes pages must never wait for one. The hooks ask it for
- * work through irq_work, because waking a thread takes a runqueue lock and
- * the hooks hold one.
+ * A wakeup the supply cannot serve is not this module's problem: the core
+ * parks the task and its own kdynstackd fills the stack, so a supply that
+ * runs dry slows tasks down and strands none.
+ *
+ * The refill worker is a dedicated kthread; the core keeps the stacks of
+ * kernel threads full, so the thread that makes pages never waits for one.
+ * The hooks ask it for work through irq_work, because waking a thread
+ * takes a runqueue lock or a pi_lock and the hooks hold one.
  *
  * Unloading unregisters from the core first, which repopulates every stack
  * and stops all calls into this module, and only then frees the supply.
@@ -90,11 +93,10 @@ static bool pinned_tid(struct task_struct *p)
 	return found;
 }
 
+/* Kernel threads, the refill worker among them, are kept full by the core. */
 static bool pinned(struct task_struct *p)
 {
-	return p == refill_worker->task ||
-	       (READ_ONCE(tunables.pin_kthreads) && (p->flags & PF_KTHREAD)) ||
-	       pinned_tid(p);
+	return pinned_tid(p);
 }
 
 static unsigned int ds_take(struct page **pages, unsigned int nr)
@@ -123,22 +125,15 @@ static bool ds_may_detach(struct task_struct *prev)
 	return true;
 }
 
-/* Fork, may sleep. */
-static bool ds_fork_partial(void)
-{
-	return READ_ONCE(tunables.partial_fork) && ds_supply_admit(&ds_main_supply);
-}
-
 static const struct dynstack_ops ds_ops = {
 	.name = "dynstack.ko",
 	.owner = THIS_MODULE,
 	.take_pages = ds_take,
 	.give_pages = ds_give,
 	.may_detach = ds_may_detach,
-	.fork_partial = ds_fork_partial,
 };
 
-/* From the hooks, IRQs off, possibly under rq->lock: no wakeup here. */
+/* From the hooks, IRQs off, under rq->lock or pi_lock: no wakeup here. */
 static void ds_kick(struct ds_supply *s)
 {
 	irq_work_queue(&refill_kick);
@@ -373,10 +368,16 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 	len = sysfs_emit(buf,
 			 "stacks %lu\npartial_stacks %lu\nresident_pages %lu\n"
 			 "populated %lu\nreinstalled %lu\ndetached %lu\n"
-			 "harvested %lu\nreleased %lu\nnopage %lu\nreaders %lu\n",
+			 "harvested %lu\nreleased %lu\nnopage %lu\nreaders %lu\n"
+			 "parked %lu\nwait_us %lu\nwait_max_us %lu\n"
+			 "exit_reserve_pages %lu\nexit_reserve_served %lu\n"
+			 "alloc_failed %lu\n",
 			 core.stacks, core.partial, core.resident_pages,
 			 core.populated, core.reinstalled, core.detached,
-			 core.harvested, core.released, core.nopage, core.readers);
+			 core.harvested, core.released, core.nopage, core.readers,
+			 core.parked, core.wait_us, core.wait_max_us,
+			 core.reserve_pages, core.reserve_served,
+			 core.alloc_failed);
 	len += sysfs_emit_at(buf, len,
 			     "magazine_pages %lu\ndepot_pages %lu\nreserve_pages %lu\n"
 			     "take_magazine %llu\ntake_depot %llu\ntake_reserve %llu\n"

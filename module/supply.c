@@ -3,14 +3,17 @@
  * dynstack.ko page supply: per-CPU magazines, a depot and an emergency
  * reserve of zero-filled pages.
  *
- * ds_supply_take() and ds_supply_give() run in the context-switch hooks:
- * IRQs off, rq->lock held. They never sleep and never allocate (I5); when a
- * level crosses a watermark they call s->kick(), which must not take any
- * lock that can be held across a wakeup (dynstack.ko raises an irq_work).
- * Everything that allocates or frees pages is ds_supply_refill(), from a
- * worker that may sleep.
+ * ds_supply_take() and ds_supply_give() run in the core's hooks: IRQs off,
+ * under a woken task's pi_lock and its stack's lock (wakeup, possibly in
+ * hardirq), under rq->lock (switch-out) or in kdynstackd. They never sleep
+ * and never allocate (I5); when a level crosses a watermark they call
+ * s->kick(), which must not take any lock that can be held across a wakeup
+ * (dynstack.ko raises an irq_work). Everything that allocates or frees
+ * pages is ds_supply_refill(), from a worker that may sleep. A take that
+ * comes up short is not an error: the core parks the woken task until its
+ * own kdynstackd has the pages.
  *
- * Order at switch-in: this CPU's magazine, the depot, the reserve. The
+ * Order at wakeup: this CPU's magazine, the depot, the reserve. The
  * reserve is only touched when the rest is empty, and while it is not full
  * ds_supply_admit() refuses to create new debt (admission control).
  */
@@ -73,7 +76,7 @@ static bool wants_work(struct ds_supply *s)
 }
 
 /**
- * ds_supply_take - up to @nr zero-filled pages for a switch-in
+ * ds_supply_take - up to @nr zero-filled pages for a woken task's stack
  * @s: the supply
  * @pages: receives the pages
  * @nr: how many are wanted
@@ -162,7 +165,7 @@ void ds_supply_give(struct ds_supply *s, struct page **pages, unsigned int nr)
 
 /*
  * Admission control: may a switch-out create debt (missing pages that a
- * later switch-in must fill from the supply)? Only while detaching is on
+ * later wakeup must fill from the supply)? Only while detaching is on
  * and the reserve, the last tier, is full.
  */
 bool ds_supply_admit(struct ds_supply *s)

@@ -19,7 +19,7 @@ const struct ds_tunable_desc ds_tunable_descs[] = {
 	DESC(detach, 0, 1,
 	     "take stack pages away at all, at switch-out and by the reclaim pass (0/1)"),
 	DESC(magazine_size, 1, DS_MAG_MAX,
-	     "pages kept per CPU for switch-ins"),
+	     "pages kept per CPU for wakeups"),
 	DESC(depot_low, 0, 1 << 20,
 	     "refill the shared depot below this many pages"),
 	DESC(depot_high, 1, 1 << 22,
@@ -30,16 +30,16 @@ const struct ds_tunable_desc ds_tunable_descs[] = {
 	     "period of the reclaim pass over sleeping tasks; 0 = off, else >= 10"),
 	DESC(reclaim_touched, 0, 1,
 	     "the reclaim pass also takes touched pages below the stack pointer (0/1)"),
-	DESC(pin_kthreads, 0, 1,
-	     "never take pages from kernel threads (0/1)"),
+	DESC(pin_kthreads, 1, 1,
+	     "kernel threads keep full stacks: always, the core enforces it (only 1)"),
 	DESC(min_sleep_us, 0, 60000000,
 	     "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"),
-	DESC(partial_fork, 0, 1,
-	     "new stacks start with only their top page, the rest filled at first switch-in (0/1)"),
+	DESC(partial_fork, 0, 0,
+	     "retired: new stacks are always full, so that no new task waits (only 0)"),
 };
 const unsigned int ds_nr_tunables = ARRAY_SIZE(ds_tunable_descs);
 
-/* One worst-case switch-in on every possible CPU. */
+/* One worst-case wakeup on every possible CPU. */
 u32 ds_reserve_min(void)
 {
 	return (DYNSTACK_PAGES - 1) * nr_cpu_ids;
@@ -55,14 +55,8 @@ void ds_tunables_default(struct ds_tunables *t)
 		.reserve_pages = max_t(u32, 2 * ds_reserve_min(), 32),
 		.reclaim_interval_ms = 1000,
 		.reclaim_touched = 1,
-		.pin_kthreads = 0,
+		.pin_kthreads = 1,
 		.min_sleep_us = 1000,
-		/*
-		 * Off: measured (docs/benchmarks.md), a partial stack only
-		 * moves three page allocations from fork to the first
-		 * switch-in, where they cost more; a thread that goes to
-		 * sleep loses the pages at its first switch-out anyway.
-		 */
 		.partial_fork = 0,
 	};
 }
@@ -90,7 +84,7 @@ int ds_tunables_validate(const struct ds_tunables *t, const char **why)
 		return -EINVAL;
 	}
 	if (t->reserve_pages < ds_reserve_min()) {
-		*why = "reserve_pages below one worst-case switch-in per CPU";
+		*why = "reserve_pages below one worst-case wakeup per CPU";
 		return -EINVAL;
 	}
 	if (t->reclaim_interval_ms && t->reclaim_interval_ms < 10) {

@@ -6,34 +6,41 @@
  * a guard page, as with CONFIG_VMAP_STACK, but the area has no pages of its
  * own: this file attaches and detaches them, and only ever
  *
- *  - at switch-in of a task (context_switch(), before switch_to()): every
- *    missing page of @next is filled, so that
+ *  - at wakeup of a blocked task (try_to_wake_up(), before it is put on a
+ *    runqueue): every missing page is filled from the policy's supply; if
+ *    the supply cannot, the wakeup is deferred ("parked") until kdynstackd
+ *    has filled the stack with pages it may sleep for, so that
  *
- *	I1: a task that is running (on_cpu) has every page of its stack
- *	    mapped, and no page fault on a stack is ever taken;
+ *	I1': only a blocked or parked task may lack a stack page; a task that
+ *	    is running, queued or being woken has every page mapped, and no
+ *	    page fault on a stack is ever taken;
  *
- *  - at switch-out (finish_task_switch(), before finish_task() clears
- *    prev->on_cpu, so no other CPU can run @prev yet): pages of @prev below
- *    its saved stack pointer whose PTE still has Accessed=0 are exchanged
- *    away and given back at once;
+ *  - at switch-out of a task that blocked (finish_task_switch(), before
+ *    finish_task() clears prev->on_cpu, so no other CPU can run @prev yet):
+ *    pages of @prev below its saved stack pointer whose PTE still has
+ *    Accessed=0 are exchanged away and given back at once;
  *
- *  - from the reclaimer (dynstack_reclaim(), sleepable), for tasks that are
- *    not on a CPU: the same, plus touched pages below the stack pointer,
- *    which are kept as "pending" until a global TLB flush.
+ *  - from the reclaimer (dynstack_reclaim(), sleepable), for blocked tasks:
+ *    the same, plus touched pages below the stack pointer, which are kept
+ *    as "pending" until a global TLB flush.
  *
  * Where the pages come from and when they are taken away is the policy of a
  * loadable module (struct dynstack_ops); without one every stack is fully
- * populated and both hooks are static branches that are off (I6).
+ * populated and the hooks are static branches that are off (I6). Whether a
+ * parked task runs again is not: the parked list, kdynstackd and the exit
+ * reserve are the core's, so a policy that hands out no pages slows tasks
+ * down but never strands them (the progress argument, docs/design.md).
  *
  * Invariants (each is named again where the code relies on it):
- *  I1: a running task has every page of its stack mapped.
+ *  I1: a running task has every page of its stack mapped (I1' above).
  *  I2: a page leaves a stack without a TLB flush only if its PTE was
  *      exchanged away with Accessed=0 in the same atomic operation.
  *  I3: a page whose PTE had Accessed=1 is reused for nothing until a global
  *      TLB flush completed after its PTE was cleared; until then it stays
- *      on its stack as pending, and a switch-in maps that same page again.
+ *      on its stack as pending, and a wakeup maps that same page again.
  *  I4: pages handed to a stack are zero-filled.
- *  I5: switch-in never sleeps and never enters the allocator's slow path.
+ *  I5: the wakeup hook never sleeps and never calls the page allocator;
+ *      only kdynstackd allocates, in process context, and may sleep.
  *  I6: without a policy no stack has a missing page and the hooks are off.
  *  I7: a page leaves a stack only while nobody but its task holds the stack
  *      (try_get_task_stack()): readers of another task's stack (unwinders,
@@ -68,7 +75,6 @@
 #include <linux/vmalloc.h>
 #include <linux/memcontrol.h>
 #include <linux/vmstat.h>
-#include <linux/percpu-rwsem.h>
 #include <linux/cpuhotplug.h>
 #include <linux/llist.h>
 #include <linux/workqueue.h>
@@ -76,6 +82,10 @@
 #include <linux/kobject.h>
 #include <linux/slab.h>
 #include <linux/module.h>
+#include <linux/irq_work.h>
+#include <linux/kthread.h>
+#include <linux/oom.h>
+#include <linux/delay.h>
 #include <asm/tlbflush.h>
 
 #include "dynstack_internal.h"
@@ -100,14 +110,6 @@ u64 dynstack_nap_ns;
  */
 static const struct dynstack_ops __rcu *dynstack_policy;
 static DEFINE_MUTEX(dynstack_policy_mutex);
-
-/*
- * Forks read dynstack_partial_fork under the read side: a stack allocated
- * partially is on dynstack_all before the write side can be taken, so the
- * repopulation in dynstack_unregister() cannot miss it.
- */
-DEFINE_STATIC_PERCPU_RWSEM(dynstack_fork_sem);
-static bool dynstack_partial_fork;
 
 /*
  * Every live struct dynstack, cached ones included. Walked only by the
@@ -194,25 +196,15 @@ static const struct dynstack_ops *policy(void)
 }
 
 /*
- * Page supply for the hooks: the policy's, then, only if it ran dry, one
- * attempt at the page allocator's free lists without any reclaim or kswapd
- * wakeup (waking kswapd takes a runqueue lock, and we may hold ours).
+ * Page supply for wakeups: the policy's, and nothing else. The page
+ * allocator is never called with IRQs off here (I5): when the policy has
+ * nothing, the task waits for kdynstackd, which may sleep for pages.
  */
 static unsigned int supply_take(struct page **pages, unsigned int nr)
 {
 	const struct dynstack_ops *ops = policy();
-	unsigned int got = 0;
 
-	if (ops)
-		got = ops->take_pages(pages, nr);
-	while (got < nr) {
-		struct page *page = alloc_page(__GFP_HIGH | __GFP_NOWARN |
-					       __GFP_ZERO | __GFP_NOMEMALLOC);
-		if (!page)
-			break;
-		pages[got++] = page;
-	}
-	return got;
+	return ops ? ops->take_pages(pages, nr) : 0;
 }
 
 static void supply_give(struct page **pages, unsigned int nr)
@@ -229,22 +221,116 @@ static void supply_give(struct page **pages, unsigned int nr)
 		__free_page(pages[nr]);
 }
 
+/*
+ * The exit reserve: zero-filled pages kept for the wakeups of dying tasks
+ * only (task_dying()), so that a task killed to free memory runs, exits and
+ * frees it even while kdynstackd is stuck in reclaim waiting for that very
+ * memory. Refilled first from the pages of freed stacks (dynstack_destroy()),
+ * so its pages recirculate among dying tasks, and by kdynstackd. A wakeup
+ * takes all the pages it needs or none. It exists only while a policy is
+ * registered (without one no stack lacks a page, I6). reserve_lock is a
+ * leaf: it nests inside ds->lock.
+ */
+#define RESERVE_MAX	64
+static struct page *reserve[RESERVE_MAX];
+/* reserve_target is reserve_size while a policy is registered, else 0. */
+static unsigned int reserve_nr, reserve_target, reserve_size;
+static DEFINE_RAW_SPINLOCK(reserve_lock);
+static atomic_long_t reserve_served;
+
+static bool reserve_low(void)
+{
+	return READ_ONCE(reserve_nr) < READ_ONCE(reserve_target);
+}
+
+/* Unregistering: no reserve without a policy; free its pages. */
+static void reserve_drain(void)
+{
+	struct page *pages[RESERVE_MAX];
+	unsigned int n;
+
+	raw_spin_lock_irq(&reserve_lock);
+	WRITE_ONCE(reserve_target, 0);
+	n = reserve_nr;
+	memcpy(pages, reserve, n * sizeof(*pages));
+	WRITE_ONCE(reserve_nr, 0);
+	raw_spin_unlock_irq(&reserve_lock);
+	while (n)
+		__free_page(pages[--n]);
+}
+
+/* Keep @page (any content) in the reserve if it is short; true if kept. */
+static bool reserve_put(struct page *page)
+{
+	unsigned long flags;
+	bool kept = false;
+
+	if (!reserve_low())
+		return false;
+	clear_page(page_address(page));		/* I4 */
+	raw_spin_lock_irqsave(&reserve_lock, flags);
+	if (reserve_nr < reserve_target) {
+		reserve[reserve_nr++] = page;
+		kept = true;
+	}
+	raw_spin_unlock_irqrestore(&reserve_lock, flags);
+	return kept;
+}
+
+/*
+ * Map @got fresh zero-filled pages from @fresh into the lowest of the slots
+ * in @missing (I4), ds->lock held. Returns the slots filled; the caller
+ * publishes them in @present.
+ */
+static unsigned int install_fresh(struct dynstack *ds, unsigned int missing,
+				  struct page **fresh, unsigned int got)
+{
+	unsigned int i, n = 0, added = 0;
+
+	for (i = 0; i < DYNSTACK_PAGES && n < got; i++) {
+		if (!(missing & BIT(i)))
+			continue;
+		VM_BUG_ON_PAGE(memchr_inv(page_address(fresh[n]), 0, PAGE_SIZE),
+			       fresh[n]);
+		if (i == 0)
+			slot0_set_magic(fresh[n]);
+		ds->pages[i] = fresh[n++];
+		install_pte(ds, i, ds->pages[i]);
+		added |= BIT(i);
+	}
+	account_pages(ds, n);
+	count_vm_events(DYNSTACK_POPULATE, n);
+	return added;
+}
+
+/* Announce the slots in @added as present; ds->lock held. */
+static void publish(struct dynstack *ds, unsigned int added)
+{
+	ds->populated_ns = local_clock();
+	/*
+	 * The PTEs before the bits that announce them: pairs with the
+	 * acquire in dynstack_wake_park(), which reads @present without
+	 * ds->lock.
+	 */
+	smp_store_release(&ds->present, ds->present | added);
+}
+
 /**
- * dynstack_populate - give every slot of @ds a mapped page
+ * dynstack_populate - give every slot of @ds a mapped page, if the supply can
  * @ds: the stack, ds->lock held, IRQs off
  *
  * Pending pages are put back first (I3: a page whose old translation may
  * still be cached must be the one mapped there again). Fresh pages come
- * from the supply and are zero-filled (I4). Never sleeps (I5).
+ * from the policy's supply and are zero-filled (I4). Never sleeps and never
+ * calls the page allocator (I5).
  *
- * Return: the number of slots still without a page (0 unless the supply
- * and the page allocator both failed).
+ * Return: the number of slots still without a page.
  */
 unsigned int dynstack_populate(struct dynstack *ds)
 {
 	struct page *fresh[DYNSTACK_PAGES];
 	unsigned int missing = DYNSTACK_ALL_PAGES & ~ds->present;
-	unsigned int need = 0, got = 0, i, n = 0, added = 0;
+	unsigned int got, i, added = 0;
 
 	lockdep_assert_held(&ds->lock);
 	if (!missing)
@@ -267,35 +353,58 @@ unsigned int dynstack_populate(struct dynstack *ds)
 		missing &= ~back;
 		count_vm_events(DYNSTACK_REINSTALL, hweight32(back));
 	}
-	if (!missing)
-		goto publish;
-
-	need = hweight32(missing);
-	got = supply_take(fresh, need);
-	for (i = 0; i < DYNSTACK_PAGES && n < got; i++) {
-		if (!(missing & BIT(i)))
-			continue;
-		VM_BUG_ON_PAGE(memchr_inv(page_address(fresh[n]), 0, PAGE_SIZE),
-			       fresh[n]);
-		if (i == 0)
-			slot0_set_magic(fresh[n]);
-		ds->pages[i] = fresh[n++];
-		install_pte(ds, i, ds->pages[i]);
-		added |= BIT(i);
+	if (missing) {
+		got = supply_take(fresh, hweight32(missing));
+		added |= install_fresh(ds, missing, fresh, got);
+		missing &= ~added;
 	}
-	account_pages(ds, got);
-	count_vm_events(DYNSTACK_POPULATE, got);
-	if (got < need)
-		count_vm_events(DYNSTACK_NOPAGE, 1);
-publish:
-	ds->populated_ns = local_clock();
-	/*
-	 * The PTEs before the bits that announce them: pairs with the
-	 * acquire in dynstack_switch_in(), which reads @present without
-	 * ds->lock.
-	 */
-	smp_store_release(&ds->present, ds->present | added);
-	return need - got;
+	publish(ds, added);
+	return hweight32(missing);
+}
+
+/*
+ * Fill the slots @ds still lacks from @pool (*@nr pages, taken from the
+ * end), ds->lock held. Returns the number of slots still without a page.
+ */
+unsigned int dynstack_fill(struct dynstack *ds, struct page **pool,
+			   unsigned int *nr)
+{
+	unsigned int missing = DYNSTACK_ALL_PAGES & ~ds->present;
+	unsigned int n = min(hweight32(missing), *nr);
+
+	lockdep_assert_held(&ds->lock);
+	if (!n)
+		return hweight32(missing);
+	*nr -= n;
+	publish(ds, install_fresh(ds, missing, pool + *nr, n));
+	return hweight32(DYNSTACK_ALL_PAGES & ~ds->present);
+}
+
+static void dynstack_kick_queue(void);
+
+/*
+ * All the slots @ds lacks from the exit reserve, or none; ds->lock held,
+ * IRQs off. Only for a dying task. Returns true if the stack is full.
+ */
+static bool fill_from_reserve(struct dynstack *ds)
+{
+	struct page *pages[DYNSTACK_PAGES];
+	unsigned int need = hweight32(DYNSTACK_ALL_PAGES & ~ds->present);
+
+	lockdep_assert_held(&ds->lock);
+	raw_spin_lock(&reserve_lock);
+	if (reserve_nr < need) {
+		raw_spin_unlock(&reserve_lock);
+		return false;
+	}
+	reserve_nr -= need;
+	memcpy(pages, reserve + reserve_nr, need * sizeof(*pages));
+	raw_spin_unlock(&reserve_lock);
+	dynstack_fill(ds, pages, &need);
+	atomic_long_inc(&reserve_served);
+	/* kdynstackd tops it up again. */
+	dynstack_kick_queue();
+	return true;
 }
 
 /*
@@ -335,8 +444,8 @@ static bool take_untouched(struct dynstack *ds, int i)
 		return false;
 	VM_BUG_ON(pte_page(old) != ds->pages[i]);
 	/*
-	 * Read locklessly only by the switch-in of this stack's task, which
-	 * cannot run now (see dynstack_detach()).
+	 * Read locklessly only by the wakeup of this stack's task, which
+	 * cannot happen now (see dynstack_detach()).
 	 */
 	WRITE_ONCE(ds->present, ds->present & ~BIT(i));
 	return true;
@@ -399,10 +508,11 @@ static unsigned int untouched(struct dynstack *ds, unsigned int mask)
  *	reclaimer). Without it no pending page is ever created.
  * @out: receives the pages that may be reused at once (zero-filled)
  *
- * The caller guarantees the task is not on a CPU and cannot get on one
- * before this returns: either it is the task's own switch-out (prev is
- * still on_cpu, under rq->lock) or the task is pinned by task_call_func()
- * (see reclaim_task()). The switch-in fast path does not take ds->lock.
+ * The caller guarantees the task is blocked and cannot be woken before
+ * this returns: either it is the task's own switch-out (prev is off its
+ * runqueue and still on_cpu, under rq->lock: its waker waits for on_cpu
+ * to clear) or the task is pinned by task_call_func() (see
+ * reclaim_pinned()). The wakeup fast path does not take ds->lock.
  * It also guarantees that nobody else holds the stack (I7,
  * stack_has_readers()).
  *
@@ -512,6 +622,7 @@ struct dynstack *dynstack_create(int node, unsigned int nr_pages)
 		return NULL;
 	raw_spin_lock_init(&ds->lock);
 	INIT_LIST_HEAD(&ds->list);
+	INIT_LIST_HEAD(&ds->park_node);
 	ds->node = node;
 	ds->vm = get_vm_area_align_node(THREAD_SIZE, THREAD_ALIGN, VM_MAP,
 					node, __builtin_return_address(0));
@@ -587,7 +698,9 @@ void dynstack_destroy(struct dynstack *ds)
 	for (i = 0; i < DYNSTACK_PAGES; i++) {
 		if (!ds->pages[i])
 			continue;
-		__free_page(ds->pages[i]);
+		/* The exit reserve is refilled from dying stacks first. */
+		if (!reserve_put(ds->pages[i]))
+			__free_page(ds->pages[i]);
 	}
 	kfree(ds);
 }
@@ -608,8 +721,9 @@ static DECLARE_WORK(dynstack_free_work, dynstack_free_workfn);
 /*
  * Per-CPU cache of freed stacks, as fork.c keeps for vmalloc'ed stacks:
  * the virtual area is reused without a flush, which is safe because it
- * keeps the very same pages at the same addresses (pending pages excepted,
- * and a stack with any is not cached).
+ * keeps the very same pages at the same addresses. Only full stacks are
+ * cached (a new task starts with a full stack, see
+ * dynstack_alloc_task_stack()), so none has a pending page either.
  */
 #define NR_CACHED_STACKS 2
 static DEFINE_PER_CPU(struct dynstack *, dynstack_cache[NR_CACHED_STACKS]);
@@ -618,7 +732,7 @@ static bool cache_put(struct dynstack *ds)
 {
 	int i;
 
-	if (ds->pending)
+	if (ds->present != DYNSTACK_ALL_PAGES)
 		return false;
 	for (i = 0; i < NR_CACHED_STACKS; i++) {
 		struct dynstack *tmp = NULL;
@@ -644,16 +758,25 @@ static struct dynstack *cache_get(void)
 
 static int dynstack_cache_drain(unsigned int cpu)
 {
+	struct dynstack *ds[NR_CACHED_STACKS];
+	bool any = false;
 	int i;
 
 	for (i = 0; i < NR_CACHED_STACKS; i++) {
-		struct dynstack *ds = per_cpu(dynstack_cache[i], cpu);
-
-		if (ds) {
-			per_cpu(dynstack_cache[i], cpu) = NULL;
-			dynstack_destroy(ds);
-		}
+		ds[i] = per_cpu(dynstack_cache[i], cpu);
+		per_cpu(dynstack_cache[i], cpu) = NULL;
+		any |= !!ds[i];
 	}
+	/*
+	 * __dynstack_wake_dying() may still look at a stack its task has just
+	 * freed into the cache, with IRQs off: a grace period, as for any
+	 * freed stack, before its memory goes.
+	 */
+	if (any)
+		synchronize_rcu();
+	for (i = 0; i < NR_CACHED_STACKS; i++)
+		if (ds[i])
+			dynstack_destroy(ds[i]);
 	return 0;
 }
 
@@ -694,48 +817,38 @@ static int charge_stack(struct dynstack *ds)
 				      THREAD_SIZE_ORDER);
 }
 
-/* Under dynstack_fork_sem (read): may a new stack start partial? */
-static bool fork_partial(void)
-{
-	const struct dynstack_ops *ops;
-	bool partial;
+static void dynstack_free_rcu(struct rcu_head *rh);
 
-	if (!READ_ONCE(dynstack_partial_fork))
-		return false;
-	/* The policy stays registered while we hold dynstack_fork_sem. */
-	ops = rcu_access_pointer(dynstack_policy);
-	partial = ops && (!ops->fork_partial || ops->fork_partial());
-	return partial;
-}
-
+/*
+ * A new task gets a full stack, allocated here where fork may sleep, so
+ * that wake_up_new_task() has nothing to fill and never defers (I1': a
+ * TASK_NEW task is about to be queued). A cached stack is full (cache_put()).
+ */
 int dynstack_alloc_task_stack(struct task_struct *tsk, int node)
 {
 	struct dynstack *ds;
-	int err = -ENOMEM;
 
-	percpu_down_read(&dynstack_fork_sem);
 	ds = cache_get();
 	if (ds)
 		scrub_reused(ds);
 	else
-		ds = dynstack_create(node, fork_partial() ? 1 : DYNSTACK_PAGES);
-	percpu_up_read(&dynstack_fork_sem);
+		ds = dynstack_create(node, DYNSTACK_PAGES);
 	if (!ds)
 		return -ENOMEM;
 
-	if (charge_stack(ds))
-		goto destroy;
+	if (charge_stack(ds)) {
+		/* After a grace period, as any freed stack (__dynstack_wake_dying()). */
+		call_rcu(&ds->rcu, dynstack_free_rcu);
+		return -ENOMEM;
+	}
 	ds->last_used = 0;
 	ds->max_used = 0;
+	ds->test_detach = false;
 	ds->task = tsk;
 	tsk->dynstack = ds;
 	tsk->stack_vm_area = ds->vm;
 	tsk->stack = (void *)ds->base;
 	return 0;
-
-destroy:
-	dynstack_destroy(ds);
-	return err;
 }
 
 static void dynstack_free_rcu(struct rcu_head *rh)
@@ -865,25 +978,6 @@ unsigned long dynstack_not_used(struct task_struct *tsk)
 }
 #endif
 
-/* The slow path of dynstack_switch_in(): @next has a page missing. */
-void __dynstack_switch_in(struct task_struct *next)
-{
-	struct dynstack *ds = next->dynstack;
-
-	/*
-	 * Lock order: rq->lock -> ds->lock. Nothing takes pages from @next
-	 * while we run (see dynstack_switch_in()); the lock is for
-	 * dynstack_unregister()'s repopulation, which may be filling the
-	 * same slots, and for the readers of the statistics.
-	 */
-	raw_spin_lock(&ds->lock);
-	/* I1: every page is mapped before switch_to() runs on this stack. */
-	if (unlikely(ds->present != DYNSTACK_ALL_PAGES) && dynstack_populate(ds))
-		panic("dynstack: no page for the stack of %s/%d: supply and page allocator exhausted\n",
-		      next->comm, next->pid);
-	raw_spin_unlock(&ds->lock);
-}
-
 /**
  * stack_has_readers - does anybody but @p itself hold @p's stack?
  * @p: a live task
@@ -928,8 +1022,9 @@ static bool stack_has_readers(struct task_struct *p, unsigned int own)
 }
 
 /*
- * The out-of-line part of dynstack_switch_out(): @prev is not idle, not
- * dying, has a dynamic stack and did not just nap.
+ * The out-of-line part of dynstack_switch_out(): @prev blocked, is not
+ * dead, has a dynamic stack the core does not keep full and did not just
+ * nap.
  */
 void __dynstack_switch_out(struct task_struct *prev)
 {
@@ -945,12 +1040,17 @@ void __dynstack_switch_out(struct task_struct *prev)
 	 */
 	if (!untouched(ds, slots_below(ds, prev->thread.sp)))
 		return;
+	/* A killed task is about to exit: do not make its wakeup wait. */
+	if (fatal_signal_pending(prev))
+		return;
 	ops = policy();
 	if (!ops || (ops->may_detach && !ops->may_detach(prev)))
 		return;
 	/*
-	 * prev->on_cpu is still 1: no CPU can switch prev in before
-	 * finish_task(), and the reclaimer leaves it alone. thread.sp was
+	 * prev->on_cpu is still 1 and prev->on_rq is 0: a waker spins on
+	 * on_cpu before dynstack_wake_park() looks at the stack (no wakelist
+	 * shortcut for it, dynstack_wake_no_shortcut()), and the reclaimer
+	 * leaves on_cpu tasks alone. thread.sp was
 	 * saved by switch_to(); everything below it is dead (x86-64 kernel
 	 * code has no red zone).
 	 */
@@ -976,6 +1076,342 @@ void __dynstack_switch_out(struct task_struct *prev)
 	}
 }
 
+/* --- The waiting protocol: parked wakeups and kdynstackd ---------------- */
+
+/*
+ * Parked tasks in the order they are served: dying ones first, then first
+ * come, first served. Each entry holds a reference to its task, taken when
+ * it is parked and dropped when its wakeup completes. dynstack_park_lock
+ * nests inside ds->lock (so inside p->pi_lock) and inside the siglock
+ * (__dynstack_wake_dying()); nothing is taken under it.
+ */
+static LIST_HEAD(dynstack_parked_list);
+static DEFINE_RAW_SPINLOCK(dynstack_park_lock);
+static unsigned long dynstack_nr_parked;
+static u64 dynstack_wait_max_ns;
+static atomic_long_t dynstack_alloc_failed, dynstack_kthread_pages;
+
+/* Test hook (KUnit): kdynstackd allocates nothing while this is set. */
+bool dynstack_kthread_paused;
+
+static struct task_struct *dynstack_kthread;
+static void dynstack_kick_fn(struct irq_work *work);
+static struct irq_work dynstack_kick = IRQ_WORK_INIT_HARD(dynstack_kick_fn);
+
+/*
+ * kdynstackd and the exit reserve are asked for work through an irq_work:
+ * the wakeup hook runs under the woken task's pi_lock, where waking another
+ * task would nest a second pi_lock.
+ */
+static void dynstack_kick_queue(void)
+{
+	irq_work_queue(&dynstack_kick);
+}
+
+/*
+ * A task that must run to free memory: killed (the OOM killer's SIGKILL
+ * included), exiting, or chosen as an OOM victim. Its wakeup may take the
+ * exit reserve.
+ */
+static bool task_dying(struct task_struct *p)
+{
+	return fatal_signal_pending(p) || (p->flags & PF_EXITING) ||
+	       tsk_is_oom_victim(p);
+}
+
+/* ds->lock and p->pi_lock held, IRQs off: defer @p's wakeup. */
+static void park(struct dynstack *ds, struct task_struct *p, bool first)
+{
+	/* Dropped by try_complete(): a parked task is never freed. */
+	get_task_struct(p);
+	ds->parked = true;
+	ds->parked_ns = local_clock();
+	raw_spin_lock(&dynstack_park_lock);
+	if (first)
+		list_add(&ds->park_node, &dynstack_parked_list);
+	else
+		list_add_tail(&ds->park_node, &dynstack_parked_list);
+	dynstack_nr_parked++;
+	raw_spin_unlock(&dynstack_park_lock);
+	count_vm_event(DYNSTACK_DEFER);
+	dynstack_kick_queue();
+}
+
+/*
+ * The slow path of dynstack_wake_park(), see there: p->pi_lock held, p is
+ * TASK_WAKING with on_rq == 0 and on_cpu == 0, so neither the reclaimer
+ * (task_call_func() takes pi_lock) nor a switch-out (p is not running)
+ * can take pages from it now, and nothing else wakes it (TASK_WAKING
+ * matches no wakeup state).
+ */
+bool __dynstack_wake_park(struct task_struct *p)
+{
+	struct dynstack *ds = p->dynstack;
+	bool parked = false;
+
+	lockdep_assert_held(&p->pi_lock);
+	/* Lock order: p->pi_lock -> ds->lock -> dynstack_park_lock. */
+	raw_spin_lock(&ds->lock);
+	/* Cannot happen (a parked task is TASK_WAKING); if it did, stay parked. */
+	if (WARN_ON_ONCE(ds->parked)) {
+		parked = true;
+		goto unlock;
+	}
+	if (dynstack_populate(ds)) {
+		bool dying = task_dying(p);
+
+		if (!dying || !fill_from_reserve(ds)) {
+			/* Dying, realtime and deadline tasks are served first. */
+			park(ds, p, dying || p->prio < MAX_RT_PRIO);
+			parked = true;
+		}
+	}
+unlock:
+	raw_spin_unlock(&ds->lock);
+	return parked;
+}
+
+/*
+ * Complete @p's parked wakeup if its stack can be filled now: from pending
+ * pages and the policy's supply, then from @pool (*@nr pages, kdynstackd's)
+ * and, if @reserve and @p is dying, from the exit reserve. The caller holds
+ * a reference to @p.
+ *
+ * Runs under p->pi_lock, as the try_to_wake_up() that parked @p held it, and
+ * with ds->lock dropped before sched_ttwu_parked(), which takes a runqueue
+ * lock (rq->lock nests outside ds->lock). While @p is parked nothing can
+ * take its pages (it is TASK_WAKING: the reclaimer and the switch-out
+ * leave it alone), so a stack found full here is full when @p is queued.
+ * Every completer (kdynstackd, the irq_work, dynstack_unregister()) goes
+ * through here, and ds->parked, under p->pi_lock, says who was first: the
+ * wakeup is completed exactly once.
+ *
+ * Return: true if @p is not parked any more (by us or before).
+ */
+static bool try_complete(struct task_struct *p, struct page **pool,
+			 unsigned int *nr, bool reserve)
+{
+	struct dynstack *ds;
+	unsigned int missing;
+	unsigned long flags;
+	bool done = false;
+	u64 waited;
+
+	raw_spin_lock_irqsave(&p->pi_lock, flags);
+	/*
+	 * Our reference pins the task_struct, not its stack: once another
+	 * completer has let @p run, it may have exited and its stack gone
+	 * to another task. A task that is still TASK_WAKING under pi_lock
+	 * has not run since (it is dead only after do_task_dead() set
+	 * TASK_DEAD, under pi_lock), so p->dynstack is its live stack.
+	 */
+	if (READ_ONCE(p->__state) != TASK_WAKING) {
+		raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+		return true;
+	}
+	ds = p->dynstack;
+	raw_spin_lock(&ds->lock);
+	if (!ds->parked) {
+		raw_spin_unlock(&ds->lock);
+		raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+		return true;
+	}
+	missing = dynstack_populate(ds);
+	if (missing && pool)
+		missing = dynstack_fill(ds, pool, nr);
+	if (missing && reserve && task_dying(p) && fill_from_reserve(ds))
+		missing = 0;
+	if (!missing) {
+		ds->parked = false;
+		waited = local_clock() - ds->parked_ns;
+		raw_spin_lock(&dynstack_park_lock);
+		list_del_init(&ds->park_node);
+		dynstack_nr_parked--;
+		dynstack_wait_max_ns = max(dynstack_wait_max_ns, waited);
+		raw_spin_unlock(&dynstack_park_lock);
+		count_vm_events(DYNSTACK_WAIT_US, div_u64(waited, NSEC_PER_USEC));
+		done = true;
+	}
+	raw_spin_unlock(&ds->lock);
+	if (done)
+		sched_ttwu_parked(p);
+	raw_spin_unlock_irqrestore(&p->pi_lock, flags);
+	if (done)
+		put_task_struct(p);	/* the parked list's; the caller has one */
+	return done;
+}
+
+/* The first parked task (if @dying_only, only a dying one), referenced. */
+static struct task_struct *parked_head(bool dying_only)
+{
+	struct task_struct *p = NULL;
+	struct dynstack *ds;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&dynstack_park_lock, flags);
+	ds = list_first_entry_or_null(&dynstack_parked_list, struct dynstack,
+				      park_node);
+	/* ds->task is alive: the list holds a reference to it. */
+	if (ds && (!dying_only || task_dying(ds->task))) {
+		p = ds->task;
+		get_task_struct(p);
+	}
+	raw_spin_unlock_irqrestore(&dynstack_park_lock, flags);
+	return p;
+}
+
+/*
+ * Hardirq: serve the dying tasks at the head of the list from the exit
+ * reserve now, without waiting for kdynstackd, which may be stuck in
+ * reclaim until they have exited; then wake kdynstackd for the rest. The
+ * loop ends when the reserve or the dying tasks run out (each round
+ * completes one), so it is bounded by RESERVE_MAX.
+ */
+static void dynstack_kick_fn(struct irq_work *work)
+{
+	struct task_struct *p;
+
+	while ((p = parked_head(true))) {
+		bool done = try_complete(p, NULL, NULL, true);
+
+		/* Not the last reference: a parked task is alive. */
+		put_task_struct(p);
+		if (!done)
+			break;
+	}
+	if (dynstack_kthread)
+		wake_up_process(dynstack_kthread);
+}
+
+/*
+ * A fatal signal was sent to @t (signal_wake_up_state(), siglock held,
+ * IRQs off) and @t looked TASK_WAKING: if it is parked, move it to the head
+ * of the list and let the irq_work serve it from the exit reserve. A parked
+ * task cannot be woken (its wakeup already succeeded), so this is how a
+ * SIGKILL or the OOM killer reaches it. @t's stack cannot be freed under
+ * us: a freed stack waits for an RCU grace period, and we run with IRQs off.
+ */
+void __dynstack_wake_dying(struct task_struct *t)
+{
+	struct dynstack *ds = READ_ONCE(t->dynstack);
+	bool moved = false;
+
+	if (!ds)
+		return;
+	raw_spin_lock(&dynstack_park_lock);
+	if (!list_empty(&ds->park_node)) {
+		list_move(&ds->park_node, &dynstack_parked_list);
+		moved = true;
+	}
+	raw_spin_unlock(&dynstack_park_lock);
+	if (moved)
+		dynstack_kick_queue();
+}
+
+static bool kthread_has_work(void)
+{
+	return (READ_ONCE(dynstack_nr_parked) || reserve_low()) &&
+	       !READ_ONCE(dynstack_kthread_paused);
+}
+
+/*
+ * kdynstackd: completes parked wakeups with pages it allocates with
+ * GFP_KERNEL (which may reclaim, and may invoke the OOM killer like any
+ * allocation), and keeps the exit reserve full.
+ *
+ * Progress (docs/design.md): it is a kernel thread, so its stack is never
+ * taken (dynstack_keeps_pages()) and it never waits for a stack page
+ * itself; it holds no lock while it allocates, and a task parked on it
+ * holds no lock that reclaim needs in the cases the core can see
+ * (DYNSTACK_KEEP_FLAGS, journal_info). Its pool holds DYNSTACK_PAGES - 1
+ * pages, the most a stack can lack, so the task at the head of the list
+ * always completes once the pool is full: no task is held while it
+ * allocates, and a failed allocation is retried after 10 ms for as long as
+ * anything is parked. Not freezable: parked tasks hold up the freezer
+ * (__set_task_frozen() skips TASK_WAKING).
+ */
+static int dynstack_kthread_fn(void *unused)
+{
+	struct page *pool[DYNSTACK_PAGES - 1];
+	unsigned int nr = 0;
+
+	for (;;) {
+		struct task_struct *p;
+		struct page *page;
+
+		/* Pairs with the wakeup in dynstack_kick_fn(). */
+		set_current_state(TASK_IDLE);
+		if (!kthread_has_work()) {
+			/* Nothing parked: the pool goes back to the allocator. */
+			if (nr && !READ_ONCE(dynstack_nr_parked)) {
+				__set_current_state(TASK_RUNNING);
+				while (nr)
+					__free_page(pool[--nr]);
+				continue;
+			}
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+
+		p = parked_head(false);
+		if (p) {
+			bool done = try_complete(p, pool, &nr, true);
+
+			put_task_struct(p);
+			if (done) {
+				cond_resched();
+				continue;
+			}
+		}
+		/* The head task needs more than the pool has, or the reserve. */
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		if (!page) {
+			atomic_long_inc(&dynstack_alloc_failed);
+			schedule_timeout_idle(msecs_to_jiffies(10));
+			continue;
+		}
+		atomic_long_inc(&dynstack_kthread_pages);
+		if (p && nr < ARRAY_SIZE(pool))
+			pool[nr++] = page;
+		else if (!reserve_put(page))
+			__free_page(page);
+	}
+	return 0;
+}
+
+/* KUnit: hold kdynstackd's allocations back (the exit reserve still serves). */
+void dynstack_kthread_pause(bool pause)
+{
+	WRITE_ONCE(dynstack_kthread_paused, pause);
+	if (!pause)
+		dynstack_kick_queue();
+}
+
+/*
+ * KUnit: the calling kernel thread may lose stack pages as a user task
+ * would. Its threads are no part of reclaim, so the progress argument
+ * for kernel threads does not need them.
+ */
+void dynstack_allow_detach(struct task_struct *p)
+{
+	p->dynstack->test_detach = true;
+}
+
+/* Complete every parked wakeup; every stack is full (dynstack_unregister()). */
+static void dynstack_complete_all(void)
+{
+	struct task_struct *p;
+
+	while ((p = parked_head(false))) {
+		bool done = try_complete(p, NULL, NULL, false);
+
+		put_task_struct(p);
+		if (WARN_ON_ONCE(!done))
+			break;
+	}
+}
+
 /* Put a page in every slot of @ds that lacks one, from @pool (enough). */
 static void repopulate_one(struct dynstack *ds, struct page **pool,
 			   unsigned int *nr)
@@ -990,7 +1426,7 @@ static void repopulate_one(struct dynstack *ds, struct page **pool,
 		install_pte(ds, i, ds->pages[i]);
 		ds->stale |= BIT(i);
 		ds->dirty |= BIT(i);
-		/* PTE before the bit: pairs with the acquire in dynstack_switch_in(). */
+		/* PTE before the bit: pairs with the acquire in dynstack_wake_park(). */
 		smp_store_release(&ds->present, ds->present | BIT(i));
 	}
 	ds->pending = 0;
@@ -1002,7 +1438,7 @@ static void repopulate_one(struct dynstack *ds, struct page **pool,
 		if (i == 0)
 			slot0_set_magic(ds->pages[i]);
 		install_pte(ds, i, ds->pages[i]);
-		/* As in dynstack_populate(): PTE first. */
+		/* As in publish(): PTE first. */
 		smp_store_release(&ds->present, ds->present | BIT(i));
 		account_pages(ds, 1);
 	}
@@ -1010,9 +1446,9 @@ static void repopulate_one(struct dynstack *ds, struct page **pool,
 
 /*
  * Fill every missing slot of every stack, in one pass over dynstack_all;
- * sleeps. Used when unregistering, after detaching has stopped and forks
- * make full stacks, so the number of missing pages only goes down while
- * this runs.
+ * sleeps. Used when unregistering, after detaching has stopped (forks
+ * always make full stacks), so the number of missing pages only goes down
+ * while this runs. Parked tasks are on dynstack_all too.
  *
  * The stacks still to do are moved to a private list and each goes back to
  * dynstack_all once filled, so the pass can drop dynstack_all_lock to
@@ -1063,17 +1499,29 @@ int dynstack_register(const struct dynstack_ops *ops)
 {
 	if (!ops->take_pages || !ops->give_pages)
 		return -EINVAL;
+	/* Without it a parked task would wait forever. */
+	if (!READ_ONCE(dynstack_kthread))
+		return -ENOMEM;
 	mutex_lock(&dynstack_policy_mutex);
 	if (rcu_access_pointer(dynstack_policy)) {
 		mutex_unlock(&dynstack_policy_mutex);
 		return -EBUSY;
 	}
 	rcu_assign_pointer(dynstack_policy, ops);
-	/* Switch-in first: nothing may be detached before it fills gaps. */
+	/*
+	 * The wakeup hook first: nothing may be detached before wakeups fill
+	 * gaps. The grace period makes every waker that still saw the key
+	 * off, and so may have queued a task that is on_cpu on its CPU's
+	 * wakelist (dynstack_wake_no_shortcut()), finish: those wakers ran
+	 * with IRQs off and under the task's pi_lock, after the task's CPU
+	 * had taken it off the runqueue with IRQs off in the same region as
+	 * its switch-out, which therefore ran with the detach key still off.
+	 */
 	static_branch_enable(&dynstack_switch_key);
-	percpu_down_write(&dynstack_fork_sem);
-	WRITE_ONCE(dynstack_partial_fork, true);
-	percpu_up_write(&dynstack_fork_sem);
+	/* kdynstackd fills the exit reserve before much can be taken. */
+	WRITE_ONCE(reserve_target, reserve_size);
+	dynstack_kick_queue();
+	synchronize_rcu();
 	if (dynstack_detach_on)
 		static_branch_enable(&dynstack_detach_key);
 	mutex_unlock(&dynstack_policy_mutex);
@@ -1086,10 +1534,10 @@ EXPORT_SYMBOL_GPL(dynstack_register);
  * dynstack_unregister - eject the policy; every stack is full afterwards
  * @ops: the registered policy
  *
- * Sleeps. Stops detaching, makes new stacks full, puts a page in every
- * missing slot of every stack, and only then turns the switch-in hook off,
- * so that when it returns the kernel is in the state of one that never had
- * a policy (I6) and @ops is no longer called.
+ * Sleeps. Stops detaching, puts a page in every missing slot of every
+ * stack, completes every parked wakeup, and only then turns the wakeup
+ * hook off, so that when it returns the kernel is in the state of one that
+ * never had a policy (I6) and @ops is no longer called.
  */
 void dynstack_unregister(const struct dynstack_ops *ops)
 {
@@ -1099,13 +1547,17 @@ void dynstack_unregister(const struct dynstack_ops *ops)
 		return;
 	}
 	static_branch_disable(&dynstack_detach_key);
-	percpu_down_write(&dynstack_fork_sem);
-	WRITE_ONCE(dynstack_partial_fork, false);
-	percpu_up_write(&dynstack_fork_sem);
 	/* Hooks run with IRQs off: this waits for any detach in flight. */
 	synchronize_rcu();
+	/*
+	 * No stack loses a page from here on (the reclaimer needs the mutex
+	 * we hold), so after the repopulation none lacks one, no wakeup can
+	 * park, and the tasks parked so far can all be completed.
+	 */
 	dynstack_repopulate_all();
+	dynstack_complete_all();
 	static_branch_disable(&dynstack_switch_key);
+	reserve_drain();
 	/* No hook can still be using @ops after this. */
 	rcu_assign_pointer(dynstack_policy, NULL);
 	synchronize_rcu();
@@ -1179,23 +1631,31 @@ struct reclaim_one {
 /*
  * Called by task_call_func(), with @p pinned: blocked with p->pi_lock held
  * off its wakeup (and p->on_cpu already 0), or on a runqueue with its
- * rq->lock held off schedule(). Either way @p cannot be switched in before
- * we return, which is what lets dynstack_switch_in() look at @present
- * without ds->lock. IRQs are off.
+ * rq->lock held off schedule(). Only the first kind loses pages, and it
+ * cannot be woken before we return, which is what lets
+ * dynstack_wake_park() look at @present without ds->lock. IRQs are off.
  */
 static int reclaim_pinned(struct task_struct *p, void *arg)
 {
 	struct reclaim_one *r = arg;
 	struct dynstack *ds = p->dynstack;
-	unsigned int before;
+	unsigned int before, state = READ_ONCE(p->__state);
 
 	/*
-	 * Running (we hold its rq->lock, so it cannot leave the CPU now) or
-	 * dead: leave it alone. Otherwise thread.sp is the one switch_to()
+	 * I1': only a blocked task may lose pages. Not one that is running or
+	 * queued (we hold its rq->lock: it stays so), not one being woken or
+	 * parked (TASK_WAKING: on a wakelist it is about to be queued without
+	 * passing dynstack_wake_park() again), not a new or dead one, nor one
+	 * the core keeps full or that is dying. A blocked task's state and
+	 * flags are stable: we hold its pi_lock, which its wakeup needs, and
+	 * only it changes its flags. Its thread.sp is the one switch_to()
 	 * saved: the on_cpu hand-off (smp_store_release() in finish_task())
 	 * is ordered before our locks.
 	 */
-	if (READ_ONCE(p->on_cpu) || READ_ONCE(p->__state) == TASK_DEAD)
+	if (READ_ONCE(p->on_cpu) || READ_ONCE(p->on_rq) ||
+	    state == TASK_RUNNING || state == TASK_WAKING ||
+	    state == TASK_NEW || state == TASK_DEAD ||
+	    dynstack_keeps_pages(p, ds) || task_dying(p))
 		return 0;
 	/* Lock order: p->pi_lock -> rq->lock -> ds->lock. */
 	raw_spin_lock(&ds->lock);
@@ -1271,9 +1731,11 @@ static unsigned int reclaim_chunk(struct dynstack_reclaim_ctl *ctl, pid_t *next,
 	while (n < RECLAIM_CHUNK &&
 	       (pid = find_ge_pid(*next, &init_pid_ns))) {
 		struct task_struct *p = pid_task(pid, PIDTYPE_PID);
+		struct dynstack *ds;
 
 		*next = pid_nr(pid) + 1;
-		if (!p || !p->dynstack || is_idle_task(p) || p == current)
+		ds = p ? READ_ONCE(p->dynstack) : NULL;
+		if (!ds || p == current || dynstack_keeps_pages(p, ds))
 			continue;
 		if (ctl->filter && !ctl->filter(p, ctl->data))
 			continue;
@@ -1416,8 +1878,15 @@ void dynstack_get_stats(struct dynstack_core_stats *st)
 	st->detached = dynstack_sum_event(DYNSTACK_DETACH);
 	st->harvested = dynstack_sum_event(DYNSTACK_HARVEST);
 	st->released = dynstack_sum_event(DYNSTACK_RELEASE);
-	st->nopage = dynstack_sum_event(DYNSTACK_NOPAGE);
+	st->nopage = dynstack_sum_event(DYNSTACK_DEFER);
 	st->readers = dynstack_sum_event(DYNSTACK_READER);
+	st->parked = READ_ONCE(dynstack_nr_parked);
+	st->wait_us = dynstack_sum_event(DYNSTACK_WAIT_US);
+	st->wait_max_us = div_u64(READ_ONCE(dynstack_wait_max_ns), NSEC_PER_USEC);
+	st->reserve_pages = READ_ONCE(reserve_nr);
+	st->reserve_served = atomic_long_read(&reserve_served);
+	st->alloc_failed = atomic_long_read(&dynstack_alloc_failed);
+	st->kthread_pages = atomic_long_read(&dynstack_kthread_pages);
 }
 EXPORT_SYMBOL_GPL(dynstack_get_stats);
 
@@ -1504,10 +1973,12 @@ static ssize_t core_stats_show(struct kobject *kobj, struct kobj_attribute *attr
 
 	dynstack_get_stats(&st);
 	return sysfs_emit(buf,
-			  "stacks %lu\npartial %lu\nresident_pages %lu\npopulated %lu\nreinstalled %lu\ndetached %lu\nharvested %lu\nreleased %lu\nnopage %lu\nreaders %lu\npolicy %s\n",
+			  "stacks %lu\npartial %lu\nresident_pages %lu\npopulated %lu\nreinstalled %lu\ndetached %lu\nharvested %lu\nreleased %lu\nnopage %lu\nreaders %lu\nparked %lu\nwait_us %lu\nwait_max_us %lu\nreserve_pages %lu\nreserve_served %lu\nalloc_failed %lu\nkthread_pages %lu\npolicy %s\n",
 			  st.stacks, st.partial, st.resident_pages, st.populated,
 			  st.reinstalled, st.detached, st.harvested, st.released,
-			  st.nopage, st.readers,
+			  st.nopage, st.readers, st.parked, st.wait_us,
+			  st.wait_max_us, st.reserve_pages, st.reserve_served,
+			  st.alloc_failed, st.kthread_pages,
 			  static_key_enabled(&dynstack_switch_key) ? "registered" : "none");
 }
 static struct kobj_attribute core_stats_attr = __ATTR_RO(core_stats);
@@ -1518,11 +1989,29 @@ void __init dynstack_init(void)
 			  NULL, dynstack_cache_drain);
 }
 
-static int __init dynstack_sysfs_init(void)
+/*
+ * kdynstackd and the exit reserve exist from boot, before any policy can
+ * register (dynstack_register() refuses without them), so that no task is
+ * ever parked without someone to complete its wakeup.
+ */
+static int __init dynstack_late_init(void)
 {
+	struct task_struct *t;
+
+	reserve_size = clamp_t(unsigned int, (DYNSTACK_PAGES - 1) * nr_cpu_ids,
+			       DYNSTACK_PAGES - 1, RESERVE_MAX);
+	t = kthread_run(dynstack_kthread_fn, NULL, "kdynstackd");
+	if (IS_ERR(t)) {
+		pr_err("cannot start kdynstackd: no policy can register\n");
+	} else {
+		/* Above every normal task: parked tasks are served first. */
+		sched_set_fifo_low(t);
+		WRITE_ONCE(dynstack_kthread, t);
+	}
+
 	dynstack_kobj = kobject_create_and_add("dynstack", mm_kobj);
 	if (!dynstack_kobj)
 		return -ENOMEM;
 	return sysfs_create_file(dynstack_kobj, &core_stats_attr.attr);
 }
-subsys_initcall(dynstack_sysfs_init);
+subsys_initcall(dynstack_late_init);

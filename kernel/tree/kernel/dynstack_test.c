@@ -8,9 +8,11 @@
  * reinstall, release after a flush, and the accounting of each step.
  * The last cases register a real policy with the scheduler hooks and
  * check invariants I1 (a running task has its whole stack) and I6
- * (nothing is missing once the policy is gone) on live tasks, and what
+ * (nothing is missing once the policy is gone) on live tasks, what
  * the switch-out hook's settings (dynstack_configure()) do to a
- * ping-pong pair.
+ * ping-pong pair, and the waiting protocol: a wakeup the supply cannot
+ * serve is parked, completed exactly once by kdynstackd, by a fatal
+ * signal from the exit reserve, or by unregistering the policy.
  */
 #include <kunit/test.h>
 #include <linux/kthread.h>
@@ -20,6 +22,8 @@
 #include <linux/string.h>
 #include <linux/completion.h>
 #include <linux/vmstat.h>
+#include <linux/signal.h>
+#include <linux/sched/signal.h>
 #include <asm/tlbflush.h>
 
 #include "dynstack_internal.h"
@@ -73,6 +77,29 @@ static unsigned int flush_and_release(struct dynstack *ds, struct page **out)
 	return n;
 }
 
+/*
+ * What a wakeup and then kdynstackd do: pending pages back and the policy's
+ * supply (none here), then fresh pages for the rest. Returns the slots
+ * still missing.
+ */
+static unsigned int populate_all(struct kunit *test, struct dynstack *ds)
+{
+	struct page *pages[DYNSTACK_PAGES];
+	unsigned int nr, left;
+
+	for (nr = 0; nr < DYNSTACK_PAGES; nr++) {
+		pages[nr] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, pages[nr]);
+	}
+	raw_spin_lock_irq(&ds->lock);
+	left = dynstack_populate(ds);
+	if (left)
+		left = dynstack_fill(ds, pages, &nr);
+	raw_spin_unlock_irq(&ds->lock);
+	free_out(pages, nr);
+	return left;
+}
+
 static struct dynstack *create(struct kunit *test, unsigned int nr)
 {
 	struct dynstack *ds = dynstack_create(NUMA_NO_NODE, nr);
@@ -104,10 +131,14 @@ static void dynstack_test_populate(struct kunit *test)
 	unsigned int left;
 	int i;
 
+	/* No policy: the supply has nothing, and the wakeup would park. */
 	raw_spin_lock_irq(&ds->lock);
 	left = dynstack_populate(ds);
 	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, left, (unsigned int)DYNSTACK_PAGES - 1);
+	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, TOP);
 
+	left = populate_all(test, ds);
 	KUNIT_EXPECT_EQ(test, left, 0U);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->present, DYNSTACK_ALL_PAGES);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, (unsigned int)DYNSTACK_PAGES);
@@ -209,9 +240,7 @@ static void dynstack_test_pending_reinstall(struct kunit *test)
 	/* Still held: it counts as resident until released. */
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->nr_resident, 2U);
 
-	raw_spin_lock_irq(&ds->lock);
-	KUNIT_EXPECT_EQ(test, dynstack_populate(ds), 0U);
-	raw_spin_unlock_irq(&ds->lock);
+	KUNIT_EXPECT_EQ(test, populate_all(test, ds), 0U);
 	KUNIT_EXPECT_PTR_EQ(test, ds->pages[1], page1);
 	KUNIT_EXPECT_EQ(test, peek(ds, 1), 0x5a5aUL);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->stale, (unsigned int)BIT(1));
@@ -247,9 +276,7 @@ static void dynstack_test_reinstalled_leaves_zeroed(struct kunit *test)
 	n = dynstack_detach(ds, top_sp(ds), true, out);
 	raw_spin_unlock_irq(&ds->lock);
 	free_out(out, n);
-	raw_spin_lock_irq(&ds->lock);
-	dynstack_populate(ds);
-	raw_spin_unlock_irq(&ds->lock);
+	populate_all(test, ds);
 	KUNIT_EXPECT_EQ(test, peek(ds, 1), 0xdeadUL);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->dirty, (unsigned int)BIT(1));
 
@@ -321,9 +348,7 @@ static void dynstack_test_release_covered_only(struct kunit *test)
 	 * Before the flush: the task runs (slot 1 comes back stale, slot 0
 	 * fresh), touches slot 0 and sleeps, and slot 0 is harvested.
 	 */
-	raw_spin_lock_irq(&ds->lock);
-	dynstack_populate(ds);
-	raw_spin_unlock_irq(&ds->lock);
+	populate_all(test, ds);
 	page0 = ds->pages[0];
 	touch(ds, 0, 0x2222);
 	raw_spin_lock_irq(&ds->lock);
@@ -362,9 +387,7 @@ static void dynstack_test_accounting(struct kunit *test)
 	dynstack_set_accounted(ds, true);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 1U);
 
-	raw_spin_lock_irq(&ds->lock);
-	dynstack_populate(ds);
-	raw_spin_unlock_irq(&ds->lock);
+	populate_all(test, ds);
 	KUNIT_EXPECT_EQ(test, (unsigned int)ds->accounted_pages, 4U);
 
 	touch(ds, 1, 1);
@@ -449,6 +472,7 @@ static int i1_thread(void *arg)
 	struct i1_state *st = arg;
 	struct dynstack *ds = current->dynstack;
 
+	dynstack_allow_detach(current);
 	while (!READ_ONCE(st->stop)) {
 		/* I1: we are running, so every page must be there. */
 		if (data_race(ds->present) != DYNSTACK_ALL_PAGES)
@@ -540,6 +564,7 @@ static int deep_then_wait_thread(void *arg)
 {
 	struct deep_then_wait *d = arg;
 
+	dynstack_allow_detach(current);
 	/* Touch the stack's low pages, then sleep with a shallow stack. */
 	deep_sleep(&d->st, 10);
 	complete(&d->slept);
@@ -619,6 +644,7 @@ static int pong_thread(void *arg)
 {
 	struct pingpong *pp = arg;
 
+	dynstack_allow_detach(current);
 	for (;;) {
 		wait_for_completion(&pp->ping);
 		if (READ_ONCE(pp->stop))
@@ -756,6 +782,237 @@ static void dynstack_test_switch_out_settings(struct kunit *test)
 	}
 }
 
+
+/* --- The waiting protocol ----------------------------------------------- */
+
+/* A supply that is always empty: pages given back go to the allocator. */
+static unsigned int dry_take(struct page **pages, unsigned int nr)
+{
+	return 0;
+}
+
+static void dry_give(struct page **pages, unsigned int nr)
+{
+	while (nr--)
+		__free_page(pages[nr]);
+}
+
+static const struct dynstack_ops dry_ops = {
+	.name = "kunit-dry",
+	.take_pages = dry_take,
+	.give_pages = dry_give,
+};
+
+struct waiter {
+	atomic_t runs;		/* times it ran after a wakeup */
+	bool stop;
+};
+
+/* Sleeps with a shallow stack until woken; counts each time it runs. */
+static int waiter_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	dynstack_allow_detach(current);
+	allow_signal(SIGKILL);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (READ_ONCE(w->stop) || signal_pending(current))
+			break;
+		schedule();
+		atomic_inc(&w->runs);
+	}
+	__set_current_state(TASK_RUNNING);
+	while (!kthread_should_stop())
+		usleep_range(1000, 2000);
+	return 0;
+}
+
+static bool only_task(struct task_struct *p, void *data)
+{
+	return p == data;
+}
+
+static bool wait_for(bool (*cond)(void *), void *data, unsigned int ms)
+{
+	while (!cond(data) && ms--)
+		usleep_range(1000, 2000);
+	return cond(data);
+}
+
+static bool reserve_full(void *unused)
+{
+	struct dynstack_core_stats st;
+
+	dynstack_get_stats(&st);
+	return st.reserve_pages >= DYNSTACK_PAGES - 1;
+}
+
+struct runs_at_least {
+	struct waiter *w;
+	int n;
+};
+
+static bool ran(void *data)
+{
+	struct runs_at_least *r = data;
+
+	return atomic_read(&r->w->runs) >= r->n;
+}
+
+/* Let @t fall asleep, then take every page the reclaimer can. */
+static void strip(struct kunit *test, struct task_struct *t)
+{
+	struct dynstack_reclaim_ctl ctl = {
+		.touched = true, .filter = only_task, .data = t,
+	};
+
+	int ms = 1000;
+
+	/* 0 while it still runs (state RUNNING) on its way to sleep. */
+	while (!wait_task_inactive(t, TASK_INTERRUPTIBLE) && ms--)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_GT(test, ms, 0);
+	KUNIT_ASSERT_EQ(test, dynstack_reclaim(&ctl), 0);
+	KUNIT_ASSERT_LT(test, resident_of(t), (unsigned int)DYNSTACK_PAGES);
+}
+
+static void expect_parked(struct kunit *test, struct task_struct *t)
+{
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->__state), (unsigned int)TASK_WAKING);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->on_rq), 0);
+	KUNIT_EXPECT_TRUE(test, dynstack_parked(t));
+}
+
+struct racer {
+	struct task_struct *target;
+	struct completion *go;
+	atomic_t *won;
+};
+
+static int racer_thread(void *arg)
+{
+	struct racer *r = arg;
+
+	wait_for_completion(r->go);
+	if (wake_up_process(r->target))
+		atomic_inc(r->won);
+	return 0;
+}
+
+static void dynstack_test_wait_protocol(struct kunit *test)
+{
+	struct dynstack_core_stats before, mid, after;
+	struct waiter w = {};
+	struct runs_at_least r = { .w = &w };
+	struct task_struct *t, *rt[4];
+	struct racer racers[4];
+	DECLARE_COMPLETION_ONSTACK(go);
+	atomic_t won = ATOMIC_INIT(0);
+	unsigned long defer;
+	int i;
+
+	/*
+	 * An empty supply: every wakeup of a stripped stack must park. The
+	 * exit reserve exists while a policy is registered.
+	 */
+	KUNIT_ASSERT_EQ(test, dynstack_register(&dry_ops), 0);
+	KUNIT_ASSERT_TRUE(test, wait_for(reserve_full, NULL, 1000));
+	dynstack_kthread_pause(true);
+
+	t = kthread_run(waiter_thread, &w, "dynstack-waiter");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	dynstack_get_stats(&before);
+
+	/* 1. Parked: the wakeup succeeds once, the task does not run. */
+	strip(test, t);
+	defer = dynstack_sum_event(DYNSTACK_DEFER);
+	KUNIT_EXPECT_EQ(test, wake_up_process(t), 1);
+	KUNIT_EXPECT_EQ(test, wake_up_process(t), 0);
+	expect_parked(test, t);
+	KUNIT_EXPECT_EQ(test, dynstack_sum_event(DYNSTACK_DEFER), defer + 1);
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, atomic_read(&w.runs), 0);
+	dynstack_get_stats(&mid);
+	KUNIT_EXPECT_GE(test, mid.parked, 1UL);
+
+	/* 2. kdynstackd fills the stack and completes the wakeup, once. */
+	dynstack_kthread_pause(false);
+	r.n = 1;
+	KUNIT_EXPECT_TRUE(test, wait_for(ran, &r, 2000));
+	KUNIT_EXPECT_FALSE(test, dynstack_parked(t));
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&w.runs), 1);
+	dynstack_get_stats(&after);
+	KUNIT_EXPECT_GE(test, after.wait_us - before.wait_us, 50000UL);
+	KUNIT_EXPECT_GE(test, after.wait_max_us, 50000UL);
+
+	/* 3. Concurrent wakeups of a parked task: one wins, it runs once. */
+	dynstack_kthread_pause(true);
+	strip(test, t);
+	for (i = 0; i < ARRAY_SIZE(racers); i++) {
+		racers[i] = (struct racer){ .target = t, .go = &go, .won = &won };
+		rt[i] = kthread_run(racer_thread, &racers[i], "dynstack-racer/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(rt[i]));
+		get_task_struct(rt[i]);
+	}
+	complete_all(&go);
+	for (i = 0; i < ARRAY_SIZE(racers); i++) {
+		kthread_stop(rt[i]);
+		put_task_struct(rt[i]);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&won), 1);
+	expect_parked(test, t);
+	KUNIT_EXPECT_EQ(test, atomic_read(&w.runs), 1);
+	dynstack_kthread_pause(false);
+	r.n = 2;
+	KUNIT_EXPECT_TRUE(test, wait_for(ran, &r, 2000));
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&w.runs), 2);
+
+	/* 4. Unregistering completes a parked wakeup. */
+	dynstack_kthread_pause(true);
+	strip(test, t);
+	KUNIT_EXPECT_EQ(test, wake_up_process(t), 1);
+	expect_parked(test, t);
+	dynstack_unregister(&dry_ops);
+	r.n = 3;
+	KUNIT_EXPECT_TRUE(test, wait_for(ran, &r, 2000));
+	KUNIT_EXPECT_FALSE(test, dynstack_parked(t));
+	KUNIT_EXPECT_EQ(test, resident_of(t), (unsigned int)DYNSTACK_PAGES);
+
+	/*
+	 * 5. A parked task that is killed runs from the exit reserve while
+	 * kdynstackd still allocates nothing.
+	 */
+	dynstack_kthread_pause(false);
+	KUNIT_ASSERT_EQ(test, dynstack_register(&dry_ops), 0);
+	KUNIT_ASSERT_TRUE(test, wait_for(reserve_full, NULL, 1000));
+	dynstack_kthread_pause(true);
+	strip(test, t);
+	KUNIT_EXPECT_EQ(test, wake_up_process(t), 1);
+	expect_parked(test, t);
+	dynstack_get_stats(&mid);
+	send_sig(SIGKILL, t, 1);
+	r.n = 4;
+	KUNIT_EXPECT_TRUE(test, wait_for(ran, &r, 2000));
+	KUNIT_EXPECT_FALSE(test, dynstack_parked(t));
+	dynstack_get_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.reserve_served, mid.reserve_served + 1);
+
+	dynstack_kthread_pause(false);
+	WRITE_ONCE(w.stop, true);
+	wake_up_process(t);
+	kthread_stop(t);
+	put_task_struct(t);
+	dynstack_unregister(&dry_ops);
+	dynstack_get_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.parked, 0UL);
+	/* No policy, no reserve (I6). */
+	KUNIT_EXPECT_EQ(test, after.reserve_pages, 0UL);
+}
+
 static struct kunit_case dynstack_core_cases[] = {
 	KUNIT_CASE(dynstack_test_partial_create),
 	KUNIT_CASE(dynstack_test_populate),
@@ -769,6 +1026,7 @@ static struct kunit_case dynstack_core_cases[] = {
 	KUNIT_CASE_SLOW(dynstack_test_policy_live),
 	KUNIT_CASE_SLOW(dynstack_test_reader_keeps_pages),
 	KUNIT_CASE_SLOW(dynstack_test_switch_out_settings),
+	KUNIT_CASE_SLOW(dynstack_test_wait_protocol),
 	{}
 };
 
