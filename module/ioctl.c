@@ -65,7 +65,8 @@ static long ioc_version(void __user *uarg)
 	memset(&v, 0, sizeof(v));
 	v.abi_version = DYNSTACK_ABI_VERSION;
 	v.features = DYNSTACK_FEAT_DETACH | DYNSTACK_FEAT_RECLAIM |
-		     DYNSTACK_FEAT_PER_CPU_STATS | DYNSTACK_FEAT_TASK_INFO;
+		     DYNSTACK_FEAT_PER_CPU_STATS | DYNSTACK_FEAT_TASK_INFO |
+		     DYNSTACK_FEAT_WAIT;
 	v.page_size = PAGE_SIZE;
 	v.stack_pages = DYNSTACK_PAGES;
 	v.nr_cpu_ids = nr_cpu_ids;
@@ -128,6 +129,13 @@ static long ioc_stats(void __user *uarg)
 	for (i = 0; i <= DYNSTACK_PAGES; i++)
 		s->residency[i] = hist[i];
 	s->napped = ds_napped(-1);
+	s->parked = core.parked;
+	s->wait_us = core.wait_us;
+	s->wait_max_us = core.wait_max_us;
+	s->exit_reserve_pages = core.reserve_pages;
+	s->exit_reserve_served = core.reserve_served;
+	s->alloc_failed = core.alloc_failed;
+	s->readers = core.readers;
 	return PUT(k, uarg, usize);
 }
 

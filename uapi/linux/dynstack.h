@@ -37,6 +37,7 @@
 #define DYNSTACK_FEAT_RECLAIM		(1ULL << 1)	/* reclaim of touched pages */
 #define DYNSTACK_FEAT_PER_CPU_STATS	(1ULL << 2)
 #define DYNSTACK_FEAT_TASK_INFO		(1ULL << 3)
+#define DYNSTACK_FEAT_WAIT		(1ULL << 4)	/* waiting protocol, stats VER2 */
 
 /* DYNSTACK_IOC_VERSION: what the module is. Output only. */
 struct dynstack_version {
@@ -62,12 +63,12 @@ struct dynstack_stats {
 	__u64 partial_stacks;		/* with at least one page missing */
 	__u64 resident_pages;		/* pages held by live stacks */
 	/* Core events since boot. */
-	__u64 populated;		/* fresh pages mapped at switch-in */
+	__u64 populated;		/* fresh pages mapped at wakeup */
 	__u64 reinstalled;		/* pending pages mapped back */
 	__u64 detached;			/* untouched pages taken */
 	__u64 harvested;		/* touched dead pages taken (reclaim) */
 	__u64 released;			/* of those, freed after a TLB flush */
-	__u64 nopage;			/* switch-ins the supply could not serve */
+	__u64 nopage;			/* wakeups deferred: the supply could not fill the stack */
 	/* Supply, now. */
 	__u64 magazine_pages;
 	__u64 depot_pages;
@@ -95,9 +96,18 @@ struct dynstack_stats {
 	__u64 residency[DYNSTACK_HIST_BUCKETS];
 	/* Since VER1. */
 	__u64 napped;			/* switch-outs that kept a napping task's pages */
+	/* Since VER2: the waiting protocol (docs/design.md). */
+	__u64 parked;			/* tasks waiting for stack pages now */
+	__u64 wait_us;			/* total time tasks waited for stack pages */
+	__u64 wait_max_us;		/* the longest such wait */
+	__u64 exit_reserve_pages;	/* core's exit reserve, now */
+	__u64 exit_reserve_served;	/* wakeups of dying tasks it served */
+	__u64 alloc_failed;		/* kdynstackd allocations that failed */
+	__u64 readers;			/* detaches skipped: stack held by a reader */
 };
 #define DYNSTACK_STATS_SIZE_VER0	304
 #define DYNSTACK_STATS_SIZE_VER1	312
+#define DYNSTACK_STATS_SIZE_VER2	368
 
 /* DYNSTACK_IOC_CPU_STATS: statistics of one CPU. In: @cpu. */
 struct dynstack_cpu_stats {

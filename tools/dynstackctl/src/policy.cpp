@@ -19,12 +19,12 @@ const std::array<Tunable, 10> kTunables = {{
      "period of the reclaim pass over sleeping tasks; 0 = off, else >= 10"},
     {"reclaim_touched", &dynstack_policy::reclaim_touched, 0, 1,
      "the reclaim pass also takes touched pages below the stack pointer (0/1)"},
-    {"pin_kthreads", &dynstack_policy::pin_kthreads, 0, 1,
-     "never take pages from kernel threads (0/1)"},
+    {"pin_kthreads", &dynstack_policy::pin_kthreads, 1, 1,
+     "kernel threads keep full stacks: always, the core enforces it (only 1)"},
     {"min_sleep_us", &dynstack_policy::min_sleep_us, 0, 60000000,
      "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"},
-    {"partial_fork", &dynstack_policy::partial_fork, 0, 1,
-     "new stacks start with only their top page, the rest filled at first switch-in (0/1)"},
+    {"partial_fork", &dynstack_policy::partial_fork, 0, 0,
+     "retired: new stacks are always full, so that no new task waits (only 0)"},
 }};
 
 const Tunable *find_tunable(std::string_view name) {

@@ -59,6 +59,13 @@ std::vector<std::pair<const char *, U64>> stat_fields(const dynstack_stats &s) {
         {"reclaim_released", s.reclaim_released},
         {"reclaim_flushes", s.reclaim_flushes},
         {"napped", s.napped},
+        {"parked", s.parked},
+        {"wait_us", s.wait_us},
+        {"wait_max_us", s.wait_max_us},
+        {"exit_reserve_pages", s.exit_reserve_pages},
+        {"exit_reserve_served", s.exit_reserve_served},
+        {"alloc_failed", s.alloc_failed},
+        {"readers", s.readers},
     };
 }
 
@@ -99,6 +106,12 @@ std::string render_status(const StatusData &d, bool json) {
         j.field("refill_failed", s.refill_failed);
         j.field("refused", s.refused);
         j.end_object();
+        j.key("waiting").begin_object();
+        j.field("deferred", s.nopage);
+        j.field("parked", s.parked);
+        j.field("wait_us", s.wait_us);
+        j.field("wait_max_us", s.wait_max_us);
+        j.end_object();
         j.end_object();
         return j.str();
     }
@@ -115,6 +128,9 @@ std::string render_status(const StatusData &d, bool json) {
     out += "failures:       " + num(failures) + " (nopage " + num(s.nopage) + ", short takes " +
            num(s.take_short) + ", failed refills " + num(s.refill_failed) + ")\n";
     out += "admission:      " + num(s.refused) + " detaches refused while the reserve was low\n";
+    out += "waiting:        " + num(s.nopage) + " wakeups deferred, " + num(s.parked) +
+           " tasks waiting now, " + num(s.wait_us) + " us waited in all (longest " +
+           num(s.wait_max_us) + " us)\n";
     return out;
 }
 

@@ -17,6 +17,7 @@ dynstack_policy defaults() {
     p.reserve_pages = 12;
     p.reclaim_interval_ms = 1000;
     p.reclaim_touched = 1;
+    p.pin_kthreads = 1;
     return p;
 }
 
@@ -75,6 +76,13 @@ TEST(Validate, SameRulesAsTheModule) {
     p.reclaim_interval_ms = 0;
     EXPECT_TRUE(validate_policy(p, 6).ok());
     p.magazine_size = 257;
+    EXPECT_FALSE(validate_policy(p, 6).ok());
+    // Retired: kernel threads are always pinned, stacks never start partial.
+    p = defaults();
+    p.pin_kthreads = 0;
+    EXPECT_FALSE(validate_policy(p, 6).ok());
+    p = defaults();
+    p.partial_fork = 1;
     EXPECT_FALSE(validate_policy(p, 6).ok());
 }
 

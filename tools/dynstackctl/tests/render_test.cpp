@@ -61,7 +61,8 @@ TEST(Render, StatusJsonIsStable) {
               "\"virtual_pages\":400,\"page_size\":4096,\"saved_percent\":75.00,"
               "\"kernel_stack_kb\":400,\"supply\":{\"magazine_pages\":0,\"depot_pages\":0,"
               "\"reserve_pages\":12},\"failures\":{\"nopage\":1,\"take_short\":0,"
-              "\"refill_failed\":0,\"refused\":0}}\n");
+              "\"refill_failed\":0,\"refused\":0},\"waiting\":{\"deferred\":1,\"parked\":0,"
+              "\"wait_us\":0,\"wait_max_us\":0}}\n");
 }
 
 TEST(Render, PolicySelectedKeys) {
