@@ -753,7 +753,12 @@ static void dynstack_test_switch_out_settings(struct kunit *test)
 	 */
 	held = pingpong_detached(test, rounds, &naps, true, &readers);
 	KUNIT_EXPECT_LT(test, held, (unsigned long)rounds / 10);
-	KUNIT_EXPECT_GE(test, readers, (unsigned long)rounds);
+	/*
+	 * Nearly every switch-out of the partner saw the reader; not all:
+	 * a partner that blocks with negative lag stays queued
+	 * (sched_delayed) and keeps its pages without being checked.
+	 */
+	KUNIT_EXPECT_GE(test, readers, (unsigned long)rounds * 9 / 10);
 	kunit_info(test, "%d round trips with the stack held: %lu pages detached, %lu switch-outs saw the reader\n",
 		   rounds, held, readers);
 
