@@ -9,6 +9,9 @@
 #   nomod      dynstack kernel, module not loaded
 #   loaded     dynstack.ko with its defaults
 #   nodetach   dynstack.ko with detach=0 (hooks on, nothing taken at switch-out)
+#   churn      dynstack.ko with min_sleep_us=0, icount only: every wakeup of
+#              a ping-pong partner refills the pages its switch-out took,
+#              so this is the cost of the wakeup path when it has work
 # in two QEMU modes: "icount" (single-threaded TCG, -icount shift=0,sleep=off:
 # one guest nanosecond per instruction, so a figure is an instruction count;
 # run twice in the full mode to show it repeats) and "wall" (normal MTTCG,
@@ -67,7 +70,7 @@ for rep in $(seq 2 "$reps"); do
 	done
 done
 for rep in $(seq 1 "$ireps"); do
-	for state in $states; do
+	for state in $states churn; do
 		boot "$state" icount "$rep" ""
 	done
 done

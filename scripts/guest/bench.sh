@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of `make bench`: one kernel state per boot.
 #   BENCH_STATE   mainline | nomod (dynstack kernel, no module) |
-#                 loaded (dynstack.ko, defaults) | nodetach (loaded, detach=0)
+#                 loaded (dynstack.ko, defaults) | nodetach (loaded, detach=0) |
+#                 churn (loaded, min_sleep_us=0: every wakeup of a partner
+#                 refills what its switch-out took: the wakeup path's cost)
 #   BENCH_SIZES   thread counts for the memory workloads, comma-separated
 #   BENCH_ITERS   iterations of the ping-pong benchmarks
 #   BENCH_CREATE  iterations of the creation benchmarks
@@ -22,11 +24,12 @@ load() {
 	case $state in
 	loaded) insmod "$DYNSTACK_KO" ;;
 	nodetach) insmod "$DYNSTACK_KO" && dynstackctl set detach=0 ;;
+	churn) insmod "$DYNSTACK_KO" && dynstackctl set min_sleep_us=0 ;;
 	esac
 }
 unload() {
 	case $state in
-	loaded|nodetach) rmmod dynstack ;;
+	loaded|nodetach|churn) rmmod dynstack ;;
 	esac
 }
 
