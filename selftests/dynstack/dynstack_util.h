@@ -3,6 +3,7 @@
 #ifndef DYNSTACK_UTIL_H
 #define DYNSTACK_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -183,6 +184,61 @@ static inline long ds_stat(const char *file, const char *key)
 			v = strtol(line + n + 1, NULL, 0);
 	fclose(f);
 	return v;
+}
+
+/* The value of @key in /proc/vmstat, or -1. */
+static inline long ds_vmstat(const char *key)
+{
+	char line[128];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* An integer from the environment, or @def. */
+static inline int ds_env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+
+	return v ? atoi(v) : def;
+}
+
+/* The pid of the first task whose comm is exactly @name, or -1. */
+static inline pid_t ds_pid_of(const char *name)
+{
+	char path[300], comm[32];
+	size_t n = strlen(name);
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = -1;
+
+	if (!d)
+		return -1;
+	while (found < 0 && (e = readdir(d))) {
+		pid_t pid = atoi(e->d_name);
+		FILE *f;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, name, n) &&
+		    (comm[n] == '\n' || comm[n] == '\0'))
+			found = pid;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
 }
 
 #ifdef DYNSTACK_NEED_CAPS

@@ -56,27 +56,6 @@ static void *storm(void *arg)
 	return NULL;
 }
 
-static pid_t refill_pid(void)
-{
-	char path[64], comm[32];
-	pid_t pid;
-
-	for (pid = 2; pid < 1000; pid++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "dynstack_refill", 15)) {
-			fclose(f);
-			return pid;
-		}
-		fclose(f);
-	}
-	return -1;
-}
-
 static long saved_per_thread(int nr)
 {
 	struct sleepers s;
@@ -117,7 +96,7 @@ TEST_F_TIMEOUT(slow, alloc_failures_and_empty_magazines, 600)
 		SKIP(return, "DYNSTACK_KO not set");
 	ASSERT_NE(access("/sys/module/dynstack", F_OK), 0);
 	ASSERT_EQ(load_module(), 0) TH_LOG("finit_module: %s", strerror(errno));
-	refill = refill_pid();
+	refill = ds_pid_of("dynstack_refill");
 	ASSERT_GT(refill, 0);
 
 	/* Fail 30% of the allocations of the refill thread, sleeping ones too. */

@@ -86,37 +86,14 @@ static pid_t spawn_hog(void)
 	}
 }
 
-static long vmstat(const char *key)
-{
-	char line[128];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
-static int env_int(const char *name, int def)
-{
-	const char *v = getenv(name);
-
-	return v ? atoi(v) : def;
-}
-
 FIXTURE(slow) {};
 FIXTURE_SETUP(slow) {}
 FIXTURE_TEARDOWN(slow) {}
 
 TEST_F_TIMEOUT(slow, wakeups_under_oom_kills, 900)
 {
-	int nr = env_int("DYNSTACK_OOM_THREADS", 2000);
-	int secs = env_int("DYNSTACK_OOM_SECONDS", 60);
+	int nr = ds_env_int("DYNSTACK_OOM_THREADS", 2000);
+	int secs = ds_env_int("DYNSTACK_OOM_SECONDS", 60);
 	long oom0, defer0, wait0, kills = 0, other_deaths = 0;
 	long populated0, kd_pages0;
 	pthread_t *tids;
@@ -147,10 +124,10 @@ TEST_F_TIMEOUT(slow, wakeups_under_oom_kills, 900)
 	for (int i = 0; i < 600 && ds_stat("stats", "partial_stacks") < nr * 9 / 10; i++)
 		usleep(100000);
 
-	oom0 = vmstat("oom_kill");
-	defer0 = vmstat("dynstack_defer");
-	wait0 = vmstat("dynstack_wait_us");
-	populated0 = vmstat("dynstack_populate");
+	oom0 = ds_vmstat("oom_kill");
+	defer0 = ds_vmstat("dynstack_defer");
+	wait0 = ds_vmstat("dynstack_wait_us");
+	populated0 = ds_vmstat("dynstack_populate");
 	kd_pages0 = ds_stat("core_stats", "kthread_pages");
 	for (int i = 0; i < 2; i++)
 		hogs[i] = spawn_hog();
@@ -195,16 +172,16 @@ TEST_F_TIMEOUT(slow, wakeups_under_oom_kills, 900)
 	}
 	free(tids);
 	TH_LOG("%d s, %d waves of %d threads: %ld hogs OOM-killed (oom_kill +%ld), %ld died otherwise, %d waves finished late",
-	       secs, waves, nr, kills, vmstat("oom_kill") - oom0, other_deaths, lagging);
+	       secs, waves, nr, kills, ds_vmstat("oom_kill") - oom0, other_deaths, lagging);
 	TH_LOG("dynstack: %ld wakeups deferred, %ld us waited (longest %ld us), %ld kdynstackd allocations failed",
-	       vmstat("dynstack_defer") - defer0, vmstat("dynstack_wait_us") - wait0,
+	       ds_vmstat("dynstack_defer") - defer0, ds_vmstat("dynstack_wait_us") - wait0,
 	       ds_stat("core_stats", "wait_max_us"), ds_stat("core_stats", "alloc_failed"));
 	TH_LOG("pages mapped at wakeup %ld: %ld allocated by kdynstackd (GFP_KERNEL, process context), the rest from the supply; atomic allocations by dynstack: none (no such path)",
-	       vmstat("dynstack_populate") - populated0,
+	       ds_vmstat("dynstack_populate") - populated0,
 	       ds_stat("core_stats", "kthread_pages") - kd_pages0);
 	EXPECT_GE(lagging, 0) TH_LOG("a thread missed a wave");
 	EXPECT_GT(kills, 0);
-	EXPECT_GT(vmstat("oom_kill") - oom0, 0);
+	EXPECT_GT(ds_vmstat("oom_kill") - oom0, 0);
 	EXPECT_EQ(ds_stat("core_stats", "parked"), 0);
 	EXPECT_EQ(unload_module(), 0);
 }

@@ -26,7 +26,6 @@
  * check.
  */
 #include <linux/futex.h>
-#include <dirent.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -92,35 +91,6 @@ static pid_t spawn_victim(void)
 	while (atomic_load(&sh->done) < NR)
 		usleep(1000);
 	_exit(0);
-}
-
-static pid_t pid_of(const char *name)
-{
-	char path[300], comm[32];
-	size_t n = strlen(name);
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = -1;
-
-	if (!d)
-		return -1;
-	while (found < 0 && (e = readdir(d))) {
-		pid_t pid = atoi(e->d_name);
-		FILE *f;
-
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, name, n) &&
-		    (comm[n] == '\n' || comm[n] == '\0'))
-			found = pid;
-		fclose(f);
-	}
-	closedir(d);
-	return found;
 }
 
 static int make_it_fail(pid_t pid, const char *v)
@@ -219,8 +189,8 @@ FIXTURE_SETUP(parked)
 		SKIP(return, "DYNSTACK_KO not set");
 	ASSERT_NE(access("/sys/module/dynstack", F_OK), 0);
 	ASSERT_EQ(load_module(), 0) TH_LOG("finit_module: %s", strerror(errno));
-	self->kd = pid_of("kdynstackd");
-	self->refill = pid_of("dynstack_refill");
+	self->kd = ds_pid_of("kdynstackd");
+	self->refill = ds_pid_of("dynstack_refill");
 	ASSERT_GT(self->kd, 0);
 	ASSERT_GT(self->refill, 0);
 	/* This thread drives the test: it keeps its stack. */

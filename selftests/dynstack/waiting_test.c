@@ -18,7 +18,6 @@
  * 10) size it.
  */
 #include <linux/futex.h>
-#include <dirent.h>
 #include <stdatomic.h>
 #include <time.h>
 #include "dynstack_util.h"
@@ -76,61 +75,9 @@ static void *ticker(void *arg)
 	return NULL;
 }
 
-static pid_t pid_of(const char *name)
-{
-	char path[300], comm[32];
-	size_t n = strlen(name);
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = -1;
-
-	if (!d)
-		return -1;
-	while (found < 0 && (e = readdir(d))) {
-		pid_t pid = atoi(e->d_name);
-		FILE *f;
-
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, name, n) &&
-		    (comm[n] == '\n' || comm[n] == '\0'))
-			found = pid;
-		fclose(f);
-	}
-	closedir(d);
-	return found;
-}
-
-static long vmstat(const char *key)
-{
-	char line[128];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static long core(const char *key)
 {
 	return ds_stat("core_stats", key);
-}
-
-static int env_int(const char *name, int def)
-{
-	const char *v = getenv(name);
-
-	return v ? atoi(v) : def;
 }
 
 static int set_fail(pid_t a, pid_t b, int on)
@@ -162,8 +109,8 @@ FIXTURE_TEARDOWN(slow) {}
 
 TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 {
-	int nr = env_int("DYNSTACK_WAIT_THREADS", 2000);
-	int secs = env_int("DYNSTACK_WAIT_SECONDS", 10);
+	int nr = ds_env_int("DYNSTACK_WAIT_THREADS", 2000);
+	int secs = ds_env_int("DYNSTACK_WAIT_SECONDS", 10);
 	long defer0, wait0, failed0, ticks0, ticks1, parked, parked_peak = 0;
 	long defer, wait_us, wait_max;
 	int ran_early, ran_late, started = 0;
@@ -178,8 +125,8 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 		SKIP(return, "DYNSTACK_KO not set");
 	ASSERT_NE(access("/sys/module/dynstack", F_OK), 0);
 	ASSERT_EQ(load_module(), 0) TH_LOG("finit_module: %s", strerror(errno));
-	kd = pid_of("kdynstackd");
-	refill = pid_of("dynstack_refill");
+	kd = ds_pid_of("kdynstackd");
+	refill = ds_pid_of("dynstack_refill");
 	ASSERT_GT(kd, 0);
 	ASSERT_GT(refill, 0);
 	/* This thread drives the test: it keeps its stack. */
@@ -205,8 +152,8 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/debug_drain", "1"), 0);
 	ASSERT_EQ(set_fail(kd, refill, 1), 0);
 	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/debug_drain", "1"), 0);
-	defer0 = vmstat("dynstack_defer");
-	wait0 = vmstat("dynstack_wait_us");
+	defer0 = ds_vmstat("dynstack_defer");
+	wait0 = ds_vmstat("dynstack_wait_us");
 	failed0 = core("alloc_failed");
 	atomic_store(&wave, 1);
 	futex_wake_all(&wave);
@@ -251,8 +198,8 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 	pthread_join(tick, &tick_ret);
 	EXPECT_EQ(tick_ret, NULL);
 
-	defer = vmstat("dynstack_defer") - defer0;
-	wait_us = vmstat("dynstack_wait_us") - wait0;
+	defer = ds_vmstat("dynstack_defer") - defer0;
+	wait_us = ds_vmstat("dynstack_wait_us") - wait0;
 	wait_max = core("wait_max_us");
 	TH_LOG("deferred wakeups %ld, waited %ld us in all, longest %ld us; parked now %ld",
 	       defer, wait_us, wait_max, core("parked"));
@@ -261,7 +208,7 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 	EXPECT_GE(wait_us, parked_peak * (secs - 2) * 1000000L);
 	EXPECT_GE(wait_max, (long)(secs - 2) * 1000000L);
 	EXPECT_EQ(core("parked"), 0);
-	EXPECT_EQ(ds_stat("stats", "nopage"), vmstat("dynstack_defer"));
+	EXPECT_EQ(ds_stat("stats", "nopage"), ds_vmstat("dynstack_defer"));
 	pin(gettid(), 0);
 	EXPECT_EQ(unload_module(), 0);
 }
