@@ -167,16 +167,14 @@ static inline int unload_module(void)
 	return syscall(SYS_delete_module, "dynstack", O_NONBLOCK);
 }
 
-/* The value of a "name value" line of /sys/kernel/mm/dynstack/@file, or -1. */
-static inline long ds_stat(const char *file, const char *key)
+/* The value of a "@key value" line of the file at @path, or -1. */
+static inline long ds_key_of(const char *path, const char *key)
 {
-	char path[128], line[256];
+	char line[256];
 	size_t n = strlen(key);
 	long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s", file);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -186,21 +184,48 @@ static inline long ds_stat(const char *file, const char *key)
 	return v;
 }
 
+/* The value of a "name value" line of /sys/kernel/mm/dynstack/@file, or -1. */
+static inline long ds_stat(const char *file, const char *key)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s", file);
+	return ds_key_of(path, key);
+}
+
 /* The value of @key in /proc/vmstat, or -1. */
 static inline long ds_vmstat(const char *key)
 {
-	char line[128];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
+	return ds_key_of("/proc/vmstat", key);
+}
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
+/*
+ * Start @nr threads running @fn (64 KiB user stacks, so that thousands
+ * fit); returns how many started.
+ */
+static inline int ds_start_threads(pthread_t *tids, int nr, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int started = 0;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (; started < nr; started++)
+		if (pthread_create(&tids[started], &attr, fn, arg))
+			break;
+	pthread_attr_destroy(&attr);
+	return started;
+}
+
+/*
+ * Wait up to 60 s for the periodic reclaim pass to strip stacks until
+ * @want stacks lack a page; returns how many do.
+ */
+static inline long ds_wait_partial(long want)
+{
+	for (int i = 0; i < 600 && ds_stat("stats", "partial_stacks") < want; i++)
+		usleep(100000);
+	return ds_stat("stats", "partial_stacks");
 }
 
 /* An integer from the environment, or @def. */

@@ -97,7 +97,6 @@ TEST_F_TIMEOUT(slow, wakeups_under_oom_kills, 900)
 	long oom0, defer0, wait0, kills = 0, other_deaths = 0;
 	long populated0, kd_pages0;
 	pthread_t *tids;
-	pthread_attr_t attr;
 	pid_t hogs[2];
 	int started = 0, lagging = 0, waves = 0;
 	char me[32];
@@ -113,16 +112,10 @@ TEST_F_TIMEOUT(slow, wakeups_under_oom_kills, 900)
 
 	tids = calloc(nr, sizeof(*tids));
 	ASSERT_NE(tids, NULL);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	for (; started < nr; started++)
-		if (pthread_create(&tids[started], &attr, worker, NULL))
-			break;
-	pthread_attr_destroy(&attr);
+	started = ds_start_threads(tids, nr, worker, NULL);
 	ASSERT_EQ(started, nr);
 	/* Let the reclaim pass take their pages first. */
-	for (int i = 0; i < 600 && ds_stat("stats", "partial_stacks") < nr * 9 / 10; i++)
-		usleep(100000);
+	ds_wait_partial(nr * 9 / 10);
 
 	oom0 = ds_vmstat("oom_kill");
 	defer0 = ds_vmstat("dynstack_defer");

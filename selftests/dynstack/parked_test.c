@@ -75,16 +75,13 @@ static void *victim_thread(void *arg)
 /* The victim: NR threads (its main thread is one) wait for wave 1. */
 static pid_t spawn_victim(void)
 {
-	pthread_attr_t attr;
 	pthread_t t;
 	pid_t pid = fork();
 
 	if (pid)
 		return pid;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (long i = 1; i < NR; i++)
-		if (pthread_create(&t, &attr, victim_thread, (void *)i))
+		if (ds_start_threads(&t, 1, victim_thread, (void *)i) != 1)
 			_exit(2);
 	victim_thread(0);
 	/* Wait for the other threads, then exit. */
@@ -126,23 +123,6 @@ static int threads_in(pid_t pid, char c)
 	for (int i = 0; i < NR; i++)
 		n += thread_state(pid, sh->tids[i]) == c;
 	return n;
-}
-
-/* The value of "@key value" in the file at @path, or -1. */
-static long key_of(const char *path, const char *key)
-{
-	char line[256];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
 }
 
 static int wait_done(int want, int secs)
@@ -207,8 +187,7 @@ FIXTURE_SETUP(parked)
 		usleep(100000);
 	ASSERT_EQ(atomic_load(&sh->started), NR);
 	/* The reclaim pass strips the sleeping threads' stacks. */
-	for (int i = 0; i < 600 && ds_stat("stats", "partial_stacks") < partial0 + NR * 9 / 10; i++)
-		usleep(100000);
+	ds_wait_partial(partial0 + NR * 9 / 10);
 
 	inject(_metadata, self, true);
 	atomic_store(&sh->wave, 1);
@@ -349,12 +328,12 @@ TEST_F_TIMEOUT(parked, freeze, 300)
 	ASSERT_EQ(put_file(CG "/cgroup.procs", pid), 0);
 	ASSERT_EQ(put_file(CG "/cgroup.freeze", "1"), 0);
 	usleep(2000000);
-	EXPECT_EQ(key_of(CG "/cgroup.events", "frozen"), 0)
+	EXPECT_EQ(ds_key_of(CG "/cgroup.events", "frozen"), 0)
 		TH_LOG("froze with threads parked");
 	inject(_metadata, self, false);
 	for (int i = 0; i < 300 && frozen != 1; i++) {
 		usleep(100000);
-		frozen = key_of(CG "/cgroup.events", "frozen");
+		frozen = ds_key_of(CG "/cgroup.events", "frozen");
 	}
 	TH_LOG("frozen once pages returned: %ld; %d threads had finished", frozen,
 	       atomic_load(&sh->done));

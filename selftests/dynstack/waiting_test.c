@@ -115,7 +115,6 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 	long defer, wait_us, wait_max;
 	int ran_early, ran_late, started = 0;
 	pthread_t *tids, tick;
-	pthread_attr_t attr;
 	pid_t kd, refill;
 	void *tick_ret;
 
@@ -135,18 +134,11 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 
 	tids = calloc(nr, sizeof(*tids));
 	ASSERT_NE(tids, NULL);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	for (; started < nr; started++)
-		if (pthread_create(&tids[started], &attr, worker, NULL))
-			break;
-	pthread_attr_destroy(&attr);
+	started = ds_start_threads(tids, nr, worker, NULL);
 	ASSERT_EQ(started, nr);
 
 	/* The periodic reclaim pass strips the sleepers' stacks. */
-	for (int i = 0; i < 600 && ds_stat("stats", "partial_stacks") < nr * 9 / 10; i++)
-		usleep(100000);
-	ASSERT_GE(ds_stat("stats", "partial_stacks"), nr * 9 / 10);
+	ASSERT_GE(ds_wait_partial(nr * 9 / 10), nr * 9 / 10);
 
 	/* Cut off every source of pages, then wake everybody. */
 	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/debug_drain", "1"), 0);
