@@ -1124,7 +1124,6 @@ static void park(struct dynstack *ds, struct task_struct *p, bool first)
 {
 	/* Dropped by try_complete(): a parked task is never freed. */
 	get_task_struct(p);
-	ds->parked = true;
 	ds->parked_ns = local_clock();
 	raw_spin_lock(&dynstack_park_lock);
 	if (first)
@@ -1153,7 +1152,7 @@ bool __dynstack_wake_park(struct task_struct *p)
 	/* Lock order: p->pi_lock -> ds->lock -> dynstack_park_lock. */
 	raw_spin_lock(&ds->lock);
 	/* Cannot happen (a parked task is TASK_WAKING); if it did, stay parked. */
-	if (WARN_ON_ONCE(ds->parked)) {
+	if (WARN_ON_ONCE(!list_empty(&ds->park_node))) {
 		parked = true;
 		goto unlock;
 	}
@@ -1183,8 +1182,8 @@ unlock:
  * take its pages (it is TASK_WAKING: the reclaimer and the switch-out
  * leave it alone), so a stack found full here is full when @p is queued.
  * Every completer (kdynstackd, the irq_work, dynstack_unregister()) goes
- * through here, and ds->parked, under p->pi_lock, says who was first: the
- * wakeup is completed exactly once.
+ * through here, and whether @park_node is on the list, under p->pi_lock,
+ * says who was first: the wakeup is completed exactly once.
  *
  * Return: true if @p is not parked any more (by us or before).
  */
@@ -1211,7 +1210,7 @@ static bool try_complete(struct task_struct *p, struct page **pool,
 	}
 	ds = p->dynstack;
 	raw_spin_lock(&ds->lock);
-	if (!ds->parked) {
+	if (list_empty(&ds->park_node)) {
 		raw_spin_unlock(&ds->lock);
 		raw_spin_unlock_irqrestore(&p->pi_lock, flags);
 		return true;
@@ -1222,7 +1221,6 @@ static bool try_complete(struct task_struct *p, struct page **pool,
 	if (missing && reserve && task_dying(p) && fill_from_reserve(ds))
 		missing = 0;
 	if (!missing) {
-		ds->parked = false;
 		waited = local_clock() - ds->parked_ns;
 		raw_spin_lock(&dynstack_park_lock);
 		list_del_init(&ds->park_node);

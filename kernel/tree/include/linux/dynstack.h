@@ -70,13 +70,14 @@ struct module;
  * @list:	on dynstack_all, under dynstack_all_lock.
  * @rcu:	RCU-deferred free; lives here, not in the stack's lowest page.
  * @free_node:	deferred destruction from interrupt context.
- * @parked:	the task's wakeup is deferred until its stack is full (the
- *		waiting protocol, see dynstack_wake_park()). Written under
- *		@lock with the task's pi_lock held; read under either.
  * @test_detach: a KUnit thread: may lose pages although it is a kthread.
  * @parked_ns:	local_clock() when the wakeup was deferred.
- * @park_node:	on dynstack_parked_list while @parked, under
- *		dynstack_park_lock.
+ * @park_node:	on dynstack_parked_list while the task's wakeup is parked
+ *		(the waiting protocol, dynstack_wake_park()), else empty.
+ *		Linked and unlinked under dynstack_park_lock with the task's
+ *		pi_lock and @lock held, so "parked" (non-empty) is stable
+ *		under the pi_lock; only its place in the list moves without
+ *		it (__dynstack_wake_dying()), which never makes it empty.
  */
 struct dynstack {
 	raw_spinlock_t lock;
@@ -100,7 +101,6 @@ struct dynstack {
 	struct list_head list;
 	struct rcu_head rcu;
 	struct llist_node free_node;
-	bool parked;
 	bool test_detach;
 	u64 parked_ns;
 	struct list_head park_node;
@@ -287,10 +287,10 @@ static __always_inline void dynstack_wake_dying(struct task_struct *t)
 		__dynstack_wake_dying(t);
 }
 
-/* Is @p's wakeup parked? Stable under p->pi_lock. */
+/* Is @p's wakeup parked? Stable under p->pi_lock (see @park_node). */
 static inline bool dynstack_parked(struct task_struct *p)
 {
-	return p->dynstack && READ_ONCE(p->dynstack->parked);
+	return p->dynstack && !list_empty(&p->dynstack->park_node);
 }
 
 /* kernel/sched/core.c: complete a parked wakeup, p->pi_lock held. */
