@@ -1362,8 +1362,14 @@ static int dynstack_kthread_fn(void *unused)
 				continue;
 			}
 		}
-		/* The head task needs more than the pool has, or the reserve. */
-		page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		/*
+		 * The head task needs more than the pool has, or the reserve
+		 * is short. Only a waiting task justifies the OOM killer: a
+		 * page for the reserve alone is not worth killing for
+		 * (__GFP_NORETRY), and is retried.
+		 */
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN |
+				  (p ? 0 : __GFP_NORETRY));
 		if (!page) {
 			atomic_long_inc(&dynstack_alloc_failed);
 			schedule_timeout_idle(msecs_to_jiffies(10));
