@@ -232,6 +232,8 @@ static void supply_give(struct page **pages, unsigned int nr)
  * leaf: it nests inside ds->lock.
  */
 #define RESERVE_MAX	64
+/* Wakeups parked now (the list and its lock are with the waiting protocol). */
+static unsigned long dynstack_nr_parked;
 static struct page *reserve[RESERVE_MAX];
 /* reserve_target is reserve_size while a policy is registered, else 0. */
 static unsigned int reserve_nr, reserve_target, reserve_size;
@@ -679,6 +681,7 @@ free_ds:
  */
 void dynstack_destroy(struct dynstack *ds)
 {
+	bool kept = false;
 	int i;
 
 	spin_lock(&dynstack_all_lock);
@@ -699,10 +702,19 @@ void dynstack_destroy(struct dynstack *ds)
 		if (!ds->pages[i])
 			continue;
 		/* The exit reserve is refilled from dying stacks first. */
-		if (!reserve_put(ds->pages[i]))
+		if (reserve_put(ds->pages[i]))
+			kept = true;
+		else
 			__free_page(ds->pages[i]);
 	}
 	kfree(ds);
+	/*
+	 * A dying task may be parked at the head waiting for exactly these
+	 * pages while kdynstackd sits in the allocator (an exiting thread
+	 * whose mm lives on frees nothing else): let the irq_work serve it.
+	 */
+	if (kept && READ_ONCE(dynstack_nr_parked))
+		dynstack_kick_queue();
 }
 
 /* Stacks freed from RCU callbacks are destroyed from a worker. */
@@ -1087,7 +1099,6 @@ void __dynstack_switch_out(struct task_struct *prev)
  */
 static LIST_HEAD(dynstack_parked_list);
 static DEFINE_RAW_SPINLOCK(dynstack_park_lock);
-static unsigned long dynstack_nr_parked;
 static u64 dynstack_wait_max_ns;
 static atomic_long_t dynstack_alloc_failed, dynstack_kthread_pages;
 
