@@ -280,6 +280,27 @@ static bool reserve_put(struct page *page)
 }
 
 /*
+ * Registering: fill the reserve to its size with GFP_KERNEL (sleeps).
+ * Returns false, with the reserve drained, if memory is short.
+ */
+static bool reserve_fill(void)
+{
+	struct page *page;
+
+	WRITE_ONCE(reserve_target, reserve_size);
+	while (reserve_low()) {
+		page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!page) {
+			reserve_drain();
+			return false;
+		}
+		if (!reserve_put(page))
+			__free_page(page);
+	}
+	return true;
+}
+
+/*
  * Map @got fresh zero-filled pages from @fresh into the lowest of the slots
  * in @missing (I4), ds->lock held. Returns the slots filled; the caller
  * publishes them in @present.
@@ -1508,7 +1529,10 @@ static void dynstack_repopulate_all(void)
  * dynstack_register - make @ops the policy: from now on stacks may be partial
  * @ops: the policy; must stay valid until dynstack_unregister() returns
  *
- * Return: 0, or -EBUSY if another policy is registered.
+ * Sleeps: fills the exit reserve first (GFP_KERNEL).
+ *
+ * Return: 0, -EBUSY if another policy is registered, or -ENOMEM if
+ * kdynstackd is missing or the exit reserve cannot be filled.
  */
 int dynstack_register(const struct dynstack_ops *ops)
 {
@@ -1522,6 +1546,17 @@ int dynstack_register(const struct dynstack_ops *ops)
 		mutex_unlock(&dynstack_policy_mutex);
 		return -EBUSY;
 	}
+	/*
+	 * The exit reserve is full before any page can be detached, so that
+	 * the first OOM victim that waits for stack pages finds one stack's
+	 * worth in it (docs/proof.md: left to kdynstackd, a victim parked
+	 * while the reserve was still short waited for memory that only its
+	 * own exit would free).
+	 */
+	if (!reserve_fill()) {
+		mutex_unlock(&dynstack_policy_mutex);
+		return -ENOMEM;
+	}
 	rcu_assign_pointer(dynstack_policy, ops);
 	/*
 	 * The wakeup hook first: nothing may be detached before wakeups fill
@@ -1533,9 +1568,6 @@ int dynstack_register(const struct dynstack_ops *ops)
 	 * its switch-out, which therefore ran with the detach key still off.
 	 */
 	static_branch_enable(&dynstack_switch_key);
-	/* kdynstackd fills the exit reserve before much can be taken. */
-	WRITE_ONCE(reserve_target, reserve_size);
-	dynstack_kick_queue();
 	synchronize_rcu();
 	if (dynstack_detach_on)
 		static_branch_enable(&dynstack_detach_key);
