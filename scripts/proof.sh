@@ -1,61 +1,95 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# proof.sh [SUMFILE]  (the body of `make proof`)
+# proof.sh [SUMFILE]  (the body of `make proof`; `make test` runs it as a suite)
 #
-# Checks proof/dynstack.pml exhaustively with Spin (no bitstate hashing):
-# the protocol as the code does it must have no assertion violation and no
-# invalid end state, and every seeded bug (a MUT_* switch of the model)
-# must be caught with a counterexample trail. Prints one PASS/FAIL line per
-# check and, with SUMFILE, appends "passed failed 0" to it for make test.
+# Checks the two Spin models in proof/ exhaustively (no bitstate hashing):
+#   dynstack.pml  the stack-page protocol (PTEs, TLBs, readers, reclaim);
+#   waiting.pml   the waiting protocol (parked wakeups, kdynstackd, the exit
+#                 reserve, the OOM killer, unregister), safety and LTL
+#                 liveness under weak fairness.
+# The protocol as the code does it must have no violation; every seeded bug
+# (a MUT_* switch of a model) must be caught with a counterexample trail.
+# The checks run two at a time (one per core). Prints one PASS/FAIL line
+# per check and, with SUMFILE, appends "passed failed 0" to it.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 sum=${1:-}
-model=$top/proof/dynstack.pml
 out=${BUILD:-$top/build}/proof
+jobs=${PROOF_JOBS:-2}
 mkdir -p "$out"
 command -v spin >/dev/null || { echo "proof: spin is not installed (make deps)"; exit 1; }
 
-mutants=(MUT_NO_READER_CHECK MUT_DETACH_STALE MUT_RELEASE_EARLY MUT_RELEASE_ALL
-	MUT_SKIP_DIRTY_ZERO MUT_REINSTALL_OTHER)
-pass=0 fail=0
+# name  model  expect  kind  defines
+#   expect: pass (no error) or caught (an error and a trail)
+#   kind:   safety (assertions, invariants, invalid end states) or an LTL
+#           property of the model, checked with weak fairness (pan -a -f)
+checks="
+protocol            dynstack pass   safety
+MUT_NO_READER_CHECK dynstack caught safety -DMUT_NO_READER_CHECK
+MUT_DETACH_STALE    dynstack caught safety -DMUT_DETACH_STALE
+MUT_RELEASE_EARLY   dynstack caught safety -DMUT_RELEASE_EARLY
+MUT_RELEASE_ALL     dynstack caught safety -DMUT_RELEASE_ALL
+MUT_SKIP_DIRTY_ZERO dynstack caught safety -DMUT_SKIP_DIRTY_ZERO
+MUT_REINSTALL_OTHER dynstack caught safety -DMUT_REINSTALL_OTHER
+waiting             waiting  pass   safety
+waiting-live        waiting  pass   live
+waiting-release     waiting  pass   release
+three-tasks         waiting  pass   safety -DNT=3 -DNORECLAIM -DUMAX=1
+three-tasks-live    waiting  pass   live   -DNT=3 -DNORECLAIM -DUMAX=1
+miser               waiting  pass   safety -DMISER -DUMAX=3
+miser-live          waiting  pass   live   -DMISER -DUMAX=3
+MUT_NO_KICK         waiting  caught live   -DMUT_NO_KICK
+MUT_SHORTCUT        waiting  caught safety -DMUT_SHORTCUT
+MUT_DETACH_QUEUED   waiting  caught safety -DMUT_DETACH_QUEUED
+MUT_COMPLETE_TWICE  waiting  caught safety -DMUT_COMPLETE_TWICE
+MUT_NO_RESERVE      waiting  caught live   -DMUT_NO_RESERVE
+MUT_NO_SIGNAL_HOOK  waiting  caught live   -DMUT_NO_SIGNAL_HOOK
+MUT_LAZY_RESERVE    waiting  caught live   -DMISER -DUMAX=3 -DMUT_LAZY_RESERVE
+"
 
-# check NAME DEFINE: build pan for the model with -DDEFINE (or none) and run
-# it exhaustively; sets $errors, $states and $trail.
+# check NAME MODEL EXPECT KIND DEFINES...: one pan run in $out/NAME; prints
+# the verdict line "PASS|FAIL proof: ...".
 check() {
-	local name=$1 def=$2 dir=$out/$1
-	rm -rf "$dir" && mkdir -p "$dir" && cp "$model" "$dir/"
-	(cd "$dir" && spin ${def:+-D$def} -a dynstack.pml >spin.log 2>&1 &&
-		gcc -O2 -w -DSAFETY -DCOLLAPSE -DNOCLAIM -o pan pan.c >>spin.log 2>&1 &&
-		./pan -m20000000 -w28 >pan.log 2>&1)
+	local name=$1 model=$2 expect=$3 kind=$4 dir=$out/$1 cflags run errors states why
+	shift 4
+	rm -rf "$dir" && mkdir -p "$dir" && cp "$top/proof/$model.pml" "$dir/"
+	if [ "$kind" = safety ]; then
+		cflags="-DSAFETY -DCOLLAPSE -DNOCLAIM" run="./pan -m20000000 -w28"
+	else
+		cflags="-DCOLLAPSE -DNFAIR=4" run="./pan -a -f -N $kind -m20000000 -w27"
+	fi
+	(cd "$dir" && spin "$@" -a "$model.pml" >spin.log 2>&1 &&
+		gcc -O2 -w $cflags -o pan pan.c >>spin.log 2>&1 &&
+		$run >pan.log 2>&1)
 	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log")
 	states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$dir/pan.log")
-	trail=$dir/dynstack.pml.trail
-	if grep -q "max search depth too small" "$dir/pan.log"; then
-		errors=incomplete
+	grep -q "max search depth too small" "$dir/pan.log" && errors=incomplete
+	why=$(grep -m1 "assertion violated\|invalid end state\|acceptance cycle" "$dir/pan.log" |
+		sed 's/^pan:[0-9]*: //; s/ (at depth.*//')
+	if [ "$expect" = pass ]; then
+		if [ "$errors" = 0 ]; then
+			echo "PASS proof: $name ($model.pml ${*:+$* }$kind: exhaustive, $states states, no violation)"
+		else
+			echo "FAIL proof: $name ($model.pml ${*:+$* }$kind: errors ${errors:-none reported}: $why; $dir)"
+		fi
+	elif [ "${errors:-0}" != incomplete ] && [ "${errors:-0}" -gt 0 ] &&
+	     [ -f "$dir/$model.pml.trail" ]; then
+		echo "PASS proof: mutant $name caught ($kind): $why"
+	else
+		echo "FAIL proof: mutant $name not caught ($kind, errors: ${errors:-?}; $dir/pan.log)"
 	fi
 }
+export -f check
+export top out
 
 start=$(date +%s)
-check protocol ""
-if [ "$errors" = 0 ]; then
-	echo "  PASS proof: protocol (exhaustive, $states states, no assertion violated, no invalid end state)"
-	pass=$((pass + 1))
-else
-	echo "  FAIL proof: protocol (errors: ${errors:-none reported}; see $out/protocol/pan.log)"
-	[ -f "$trail" ] && echo "       trail: cd $out/protocol && spin -t -p -l dynstack.pml"
-	fail=$((fail + 1))
-fi
-for m in "${mutants[@]}"; do
-	check "$m" "$m"
-	if [ "${errors:-0}" != incomplete ] && [ "${errors:-0}" -gt 0 ] && [ -f "$trail" ]; then
-		why=$(grep -m1 "assertion violated\|invalid end state" "$out/$m/pan.log" | sed 's/^pan:[0-9]*: //')
-		echo "  PASS proof: mutant $m caught: $why"
-		pass=$((pass + 1))
-	else
-		echo "  FAIL proof: mutant $m not caught (errors: ${errors:-?}; $out/$m/pan.log)"
-		fail=$((fail + 1))
-	fi
-done
-echo "proof: $pass passed, $fail failed ($(( $(date +%s) - start )) s)"
+echo "$checks" | grep -v '^$' |
+	xargs -P "$jobs" -L 1 bash -c 'check "$@"' _ >"$out/verdicts.txt"
+sed 's/^/  /' "$out/verdicts.txt"
+pass=$(grep -c '^PASS' "$out/verdicts.txt")
+want=$(echo "$checks" | grep -vc '^$')
+# FAIL lines, and any check that printed nothing (a crashed runner).
+fail=$((want - pass))
+echo "proof: $pass passed, $fail failed ($(($(date +%s) - start)) s)"
 [ -n "$sum" ] && echo "$pass $fail 0" >>"$sum"
-[ $fail = 0 ]
+[ "$fail" = 0 ]
