@@ -767,6 +767,13 @@ static bool cache_put(struct dynstack *ds)
 
 	if (ds->present != DYNSTACK_ALL_PAGES)
 		return false;
+	/*
+	 * A short exit reserve comes first: it is refilled from freed
+	 * stacks (dynstack_destroy()), and a dying task's stack is always
+	 * full, so caching it would keep its pages from the next dying task.
+	 */
+	if (reserve_low())
+		return false;
 	for (i = 0; i < NR_CACHED_STACKS; i++) {
 		struct dynstack *tmp = NULL;
 
