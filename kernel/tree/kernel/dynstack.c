@@ -1062,6 +1062,17 @@ static bool stack_has_readers(struct task_struct *p, unsigned int own)
 }
 
 /*
+ * A task that must run to free memory: killed (the OOM killer's SIGKILL
+ * included), exiting, or chosen as an OOM victim. Its wakeup may take the
+ * exit reserve.
+ */
+static bool task_dying(struct task_struct *p)
+{
+	return fatal_signal_pending(p) || (p->flags & PF_EXITING) ||
+	       tsk_is_oom_victim(p);
+}
+
+/*
  * The out-of-line part of dynstack_switch_out(): @prev blocked, is not
  * dead, has a dynamic stack the core does not keep full and did not just
  * nap.
@@ -1080,8 +1091,13 @@ void __dynstack_switch_out(struct task_struct *prev)
 	 */
 	if (!untouched(ds, slots_below(ds, prev->thread.sp)))
 		return;
-	/* A killed task is about to exit: do not make its wakeup wait. */
-	if (fatal_signal_pending(prev))
+	/*
+	 * A dying task is about to free memory: do not make its wakeup
+	 * wait. Not only a pending fatal signal: get_signal() dequeues
+	 * SIGKILL before do_exit() sets PF_EXITING, and an OOM victim may
+	 * sleep in between (a core dump, a ptrace exit stop).
+	 */
+	if (task_dying(prev))
 		return;
 	ops = policy();
 	if (!ops || (ops->may_detach && !ops->may_detach(prev)))
@@ -1145,17 +1161,6 @@ static struct irq_work dynstack_kick = IRQ_WORK_INIT_HARD(dynstack_kick_fn);
 static void dynstack_kick_queue(void)
 {
 	irq_work_queue(&dynstack_kick);
-}
-
-/*
- * A task that must run to free memory: killed (the OOM killer's SIGKILL
- * included), exiting, or chosen as an OOM victim. Its wakeup may take the
- * exit reserve.
- */
-static bool task_dying(struct task_struct *p)
-{
-	return fatal_signal_pending(p) || (p->flags & PF_EXITING) ||
-	       tsk_is_oom_victim(p);
 }
 
 /* ds->lock and p->pi_lock held, IRQs off: defer @p's wakeup. */
