@@ -1163,17 +1163,35 @@ static void dynstack_kick_queue(void)
 	irq_work_queue(&dynstack_kick);
 }
 
-/* ds->lock and p->pi_lock held, IRQs off: defer @p's wakeup. */
-static void park(struct dynstack *ds, struct task_struct *p, bool first)
+/*
+ * ds->lock and p->pi_lock held, IRQs off: defer @p's wakeup. Dying tasks
+ * go to the head, realtime and deadline tasks right behind the dying ones
+ * (the irq_work serves dying tasks at the head only, so nothing may get
+ * in front of them), everyone else to the tail. The walk is bounded by
+ * the number of dying tasks parked.
+ */
+static void park(struct dynstack *ds, struct task_struct *p, bool dying)
 {
+	struct list_head *pos = &dynstack_parked_list;
+	struct dynstack *it;
+
 	/* Dropped by try_complete(): a parked task is never freed. */
 	get_task_struct(p);
 	ds->parked_ns = local_clock();
 	raw_spin_lock(&dynstack_park_lock);
-	if (first)
-		list_add(&ds->park_node, &dynstack_parked_list);
-	else
-		list_add_tail(&ds->park_node, &dynstack_parked_list);
+	if (dying) {
+		list_add(&ds->park_node, pos);
+	} else if (p->prio < MAX_RT_PRIO) {
+		/* it->task is alive: the list holds a reference to it. */
+		list_for_each_entry(it, &dynstack_parked_list, park_node) {
+			if (!task_dying(it->task))
+				break;
+			pos = &it->park_node;
+		}
+		list_add(&ds->park_node, pos);
+	} else {
+		list_add_tail(&ds->park_node, pos);
+	}
 	dynstack_nr_parked++;
 	raw_spin_unlock(&dynstack_park_lock);
 	count_vm_event(DYNSTACK_DEFER);
@@ -1204,8 +1222,8 @@ bool __dynstack_wake_park(struct task_struct *p)
 		bool dying = task_dying(p);
 
 		if (!dying || !fill_from_reserve(ds)) {
-			/* Dying, realtime and deadline tasks are served first. */
-			park(ds, p, dying || p->prio < MAX_RT_PRIO);
+			/* Dying, then realtime and deadline tasks are served first. */
+			park(ds, p, dying);
 			parked = true;
 		}
 	}
