@@ -47,8 +47,9 @@
  *  MUT_NO_KICK         park() does not raise the irq_work (nobody wakes
  *                      kdynstackd): live
  *  MUT_SHORTCUT        the on_cpu wakelist shortcut for a task with a
- *                      dynamic stack: queued before its switch-out took
- *                      pages, without the hook (I1')
+ *                      dynamic stack: put on the wakelist while still on
+ *                      its CPU, activated after its switch-out took pages,
+ *                      without the hook (I1')
  *  MUT_DETACH_QUEUED   the switch-out detaches from a preempted task,
  *                      which stays on its runqueue (I1')
  *  MUT_COMPLETE_TWICE  try_complete() does not check that the task is
@@ -94,7 +95,8 @@ byte pres[NT];		/* pages mapped (NP: the stack is whole) */
 byte pend[NT];		/* pending pages: not mapped, still the stack's (I3) */
 byte userp[NT];		/* other memory the task frees when it exits */
 bool pilock[NT];	/* p->pi_lock */
-bool dslock[NT];	/* ds->lock */
+bool dslock[NT];	/* ds->lock: each of its sections is one atomic step,
+			 * so it is never seen held; the guards name it */
 bool parked[NT];	/* !list_empty(&ds->park_node) */
 
 /* The parked list, head first (dynstack_parked_list, under park_lock). */
