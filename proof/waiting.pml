@@ -53,8 +53,9 @@
  *  MUT_DETACH_QUEUED   the switch-out detaches from a preempted task,
  *                      which stays on its runqueue (I1')
  *  MUT_COMPLETE_TWICE  try_complete() does not check that the task is
- *                      still parked: a second completer queues it twice
- *                      (ONCE)
+ *                      still parked, only TASK_WAKING: a completer that
+ *                      picked it before another completed it queues it
+ *                      again while it waits on a wakelist (ONCE)
  *  MUT_NO_RESERVE      dying tasks do not use the exit reserve: an OOM
  *                      victim parked behind memory only its exit frees
  *                      (live)
@@ -98,6 +99,7 @@ bool pilock[NT];	/* p->pi_lock */
 bool dslock[NT];	/* ds->lock: each of its sections is one atomic step,
 			 * so it is never seen held; the guards name it */
 bool parked[NT];	/* !list_empty(&ds->park_node) */
+bool wl[NT];		/* on a CPU's wakelist, not yet activated */
 
 /* The parked list, head first (dynstack_parked_list, under park_lock). */
 byte plist[NT];
@@ -238,12 +240,19 @@ inline from_reserve(t)
 	fi
 }
 
-/* sched_ttwu_parked() / ttwu_queue(): activate, TASK_RUNNING. */
+/*
+ * ttwu_queue() (also from sched_ttwu_parked()): activate at once, or put
+ * the task on its CPU's wakelist, to be activated later by that CPU
+ * (the Task's activation step); until then it stays TASK_WAKING, on no
+ * runqueue and on no parked list, with its pi_lock free.
+ */
 inline enqueue(t)
 {
-	assert(st[t] == WAKING && !onrq[t] && !oncpu[t]);
-	onrq[t] = true;
-	st[t] = RUN
+	assert(st[t] == WAKING && !onrq[t] && !oncpu[t] && !wl[t]);
+	if
+	:: onrq[t] = true; st[t] = RUN		/* ttwu_do_activate() */
+	:: wl[t] = true				/* __ttwu_queue_wakelist() */
+	fi
 }
 
 /* dynstack_destroy() of a dead task's stack; and exit_mm() before it. */
@@ -396,14 +405,13 @@ inline signal_wake(v)
 inline try_complete(t, usepool, useres, done)
 {
 	atomic {
+		!pilock[t] && !dslock[t] ->
 #ifdef MUT_COMPLETE_TWICE
-		/* Bug: ds->lock only, and "still TASK_WAKING" taken as parked. */
-		!dslock[t] ->
+		/* Bug: "still TASK_WAKING" taken for "still parked". */
 		if
 		:: st[t] != WAKING -> done = true
 		:: else ->
 #else
-		!pilock[t] && !dslock[t] ->
 		if
 		:: st[t] != WAKING || !parked[t] -> done = true
 		:: else ->
@@ -433,26 +441,13 @@ inline try_complete(t, usepool, useres, done)
 				:: parked[t] -> unpark(t)
 				:: else -> skip
 				fi;
-#ifdef MUT_COMPLETE_TWICE
-				mine = true;
-#else
 				/* sched_ttwu_parked(), after ds->lock */
 				enqueue(t);
-#endif
 				done = true
 			:: else -> done = false
 			fi
 		fi
-	};
-#ifdef MUT_COMPLETE_TWICE
-	atomic {
-		if
-		:: mine -> enqueue(t)
-		:: else -> skip
-		fi;
-		mine = false
 	}
-#endif
 }
 
 /* parked_head(): the first parked task (if @dyingonly, only a dying one). */
@@ -503,6 +498,8 @@ end:	do
 #endif
 	/* Allocates memory for itself (and frees it when it exits). */
 	:: atomic { oncpu[t] && onrq[t] && freemem > 0 && userp[t] < UMAX -> freemem--; userp[t]++ }
+	/* Its CPU activates it from the wakelist (sched_ttwu_pending()). */
+	:: atomic { wl[t] -> wl[t] = false; onrq[t] = true; st[t] = RUN }
 	/* Picked to run: context_switch() checks the stack (DEBUG_VM). */
 	:: atomic { !oncpu[t] && onrq[t] -> assert(pres[t] == NP); oncpu[t] = true }
 	/*
@@ -564,7 +561,7 @@ end:	do
 proctype Kdynstackd()
 {
 	byte p = NONE, v = NONE;
-	bool done, woke, mine;
+	bool done, woke;
 	do
 	:: kwake = false;		/* set_current_state(TASK_IDLE) */
 		if
@@ -618,7 +615,7 @@ proctype Kdynstackd()
 proctype IrqWork()
 {
 	byte p = NONE;
-	bool done, mine;
+	bool done;
 end:	do
 	:: atomic { kickpend -> kickpend = false };
 		do
@@ -715,7 +712,7 @@ end:	do
 proctype Admin()
 {
 	byte t, v = NONE, p = NONE;
-	bool done, woke, nomem, mine;
+	bool done, woke, nomem;
 	atomic { registered && !polmutex -> polmutex = true };
 	/* then synchronize_rcu(): no switch-out detaches any more */
 	detach = false;
