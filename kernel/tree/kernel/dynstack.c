@@ -909,10 +909,17 @@ void dynstack_free_task_stack(struct task_struct *tsk)
 {
 	struct dynstack *ds = tsk->dynstack;
 
+	/*
+	 * Unpublished before the grace period starts, as list_del_rcu()
+	 * before call_rcu(): reclaim_chunk() and __dynstack_wake_dying() read
+	 * p->dynstack in RCU read-side sections (IRQs off for the latter) and
+	 * use it before they hold the stack. A reader that began after
+	 * call_rcu() is not waited for, so it must not find @ds here.
+	 */
+	WRITE_ONCE(tsk->dynstack, NULL);
 	ds->task = NULL;
 	if (!cache_put(ds))
 		call_rcu(&ds->rcu, dynstack_free_rcu);
-	tsk->dynstack = NULL;
 	tsk->stack = NULL;
 	tsk->stack_vm_area = NULL;
 }
