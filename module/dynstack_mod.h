@@ -1,126 +1,87 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dynstack.ko internals: the page supply, the tunables and the statistics.
+ * dynstack.ko internal API: what each part of the module offers the others.
+ * The front ends (sysfs.c, ioctl.c) call only this and tunables.h, never
+ * each other; main.c starts and stops the parts in order.
+ *
+ *   policy.c    the ops the core calls, pinned threads, registration
+ *   refill.c    the module's supply instance and its refill thread
+ *   reclaim.c   the periodic reclaim pass
+ *   stats.c     the statistics, gathered from the core and the parts
+ *   sysfs.c     /sys/kernel/mm/dynstack/
+ *   ioctl.c     /dev/dynstack
  */
 #ifndef _DYNSTACK_MOD_H
 #define _DYNSTACK_MOD_H
 
 #include <linux/types.h>
-#include <linux/list.h>
-#include <linux/spinlock.h>
-#include <linux/percpu.h>
 #include <linux/dynstack.h>
 
-/* Upper bound of magazine_size: the per-CPU arrays are this big. */
-#define DS_MAG_MAX	256
+#include "tunables.h"
+#include "supply.h"
 
-/*
- * The tunables. One value per sysfs file; every write validates the whole
- * set with the new value and publishes it only if it is valid. The hooks
- * read single fields with READ_ONCE(); no hook depends on two fields being
- * consistent with each other.
- */
-struct ds_tunables {
-	u32 detach;		/* take untouched pages at switch-out: 0/1 */
-	u32 magazine_size;	/* pages per CPU magazine: 1..DS_MAG_MAX */
-	u32 depot_low;		/* refill the depot below this many pages */
-	u32 depot_high;		/* give pages back to the allocator above */
-	u32 reserve_pages;	/* emergency reserve, at least reserve_min() */
-	u32 reclaim_interval_ms;/* reclaim pass period; 0 = off */
-	u32 reclaim_touched;	/* reclaim touched dead pages too: 0/1 */
-	u32 pin_kthreads;	/* retired: always 1, the core keeps kthreads full */
-	/* Keep the pages of tasks whose last sleep was shorter; 0 = never. */
-	u32 min_sleep_us;
-	u32 partial_fork;	/* retired: always 0, new stacks are full */
-};
+struct task_struct;
 
-struct ds_tunable_desc {
-	const char *name;
-	size_t offset;
-	u32 min, max;
-	const char *help;
-};
+/* policy.c */
+int ds_policy_register(void);
+void ds_policy_unregister(void);
+/* Hand detach and min_sleep_us to the core (dynstack_configure()). */
+int ds_policy_configure(void);
+bool ds_pinned(struct task_struct *p);
+#define DS_MAX_PINS	256
+/* +TID / -TID / all: 0, -ESRCH (no such thread), -ENOSPC, -ENOMEM. */
+int ds_pin(pid_t tid);
+int ds_unpin(pid_t tid);
+int ds_unpin_all(void);
+/* Copies up to @max pinned thread ids into @tids; returns how many. */
+unsigned int ds_pins_copy(pid_t *tids, unsigned int max);
 
-extern const struct ds_tunable_desc ds_tunable_descs[];
-extern const unsigned int ds_nr_tunables;
+/* refill.c */
+extern struct ds_supply ds_main_supply;
+int ds_refill_init(const struct ds_tunables *t);
+void ds_refill_exit(void);
+/* Ask the refill thread to run; process context. */
+void ds_refill_kick(void);
+/* Empty the magazines and the depot, then refill (fault injection). */
+void ds_refill_drain(void);
 
-void ds_tunables_default(struct ds_tunables *t);
-/* 0 if valid; else -EINVAL with a reason in *why. */
-int ds_tunables_validate(const struct ds_tunables *t, const char **why);
-/* Validate and publish, all or nothing (main.c). */
-int ds_tunables_set(const struct ds_tunables *new, const char **why);
-u32 ds_reserve_min(void);
-
-/* Per-CPU statistics, written with IRQs off by their own CPU only. */
-struct ds_cpu_stats {
-	u64 take_magazine;	/* pages served from this CPU's magazine */
-	u64 take_depot;		/* from the depot */
-	u64 take_reserve;	/* from the emergency reserve */
-	u64 take_short;		/* pages asked for and not served */
-	u64 give_magazine;	/* pages given back into the magazine */
-	u64 give_depot;		/* overflowing into the depot or reserve */
-	u64 kicks;		/* refill/trim requests raised */
-	u64 refused;		/* switch-outs refused by admission control */
-};
-
-struct ds_magazine {
-	unsigned int nr;
-	struct page *pages[DS_MAG_MAX];
-};
-
-/*
- * The supply. Magazines are used with IRQs off on their own CPU only, so
- * they need no lock. The depot and the reserve are behind @lock, a raw
- * spinlock because the hooks take it with IRQs off under rq->lock or a
- * task's pi_lock; lock order: p->pi_lock -> rq->lock -> dynstack::lock ->
- * ds_supply::lock.
- */
-struct ds_supply {
-	raw_spinlock_t lock;
-	struct list_head depot;
-	unsigned long depot_nr;
-	struct list_head reserve;
-	unsigned long reserve_nr;
-	struct ds_magazine __percpu *mags;
-	struct ds_cpu_stats __percpu *stats;
-	const struct ds_tunables *t;
-	/* Ask for ds_supply_refill() from sleepable context. IRQs are off. */
-	void (*kick)(struct ds_supply *s);
-	/* Sleepable-side counters, under @lock. */
-	u64 refilled;		/* pages allocated into depot and reserve */
-	u64 refill_failed;	/* allocations that failed */
-	u64 trimmed;		/* pages given back to the page allocator */
-};
-
-int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
-		   void (*kick)(struct ds_supply *s));
-void ds_supply_destroy(struct ds_supply *s);
-unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
-			    unsigned int nr);
-void ds_supply_give(struct ds_supply *s, struct page **pages, unsigned int nr);
-bool ds_supply_admit(struct ds_supply *s);
-int ds_supply_refill(struct ds_supply *s, gfp_t gfp);
-void ds_supply_drain_caches(struct ds_supply *s);
-void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu);
-
-struct ds_supply_levels {
-	unsigned long magazines, depot, reserve;
-};
-void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l);
-void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum);
-
-/* main.c: the module's one policy instance, for the ioctl interface. */
+/* reclaim.c */
 struct ds_reclaim_stats {
 	u64 passes, scanned, detached, harvested, released, flushes, readers;
 };
-
-extern struct ds_supply ds_main_supply;
-void ds_get_tunables(struct ds_tunables *t);
-void ds_get_reclaim_stats(struct ds_reclaim_stats *r);
-u64 ds_napped(int cpu);
+/* One pass with @ctl (pinned threads left out), counted in the stats. */
 int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl);
+void ds_reclaim_stats_get(struct ds_reclaim_stats *r);
+void ds_reclaim_start(void);
+/* The interval changed: the next pass is one interval from now. */
+void ds_reclaim_reschedule(void);
+void ds_reclaim_stop(void);
 
-/* ioctl.c: /dev/dynstack */
+/* stats.c */
+struct ds_stats {
+	struct dynstack_core_stats core;
+	struct ds_supply_levels levels;
+	struct ds_cpu_stats supply;	/* summed over CPUs */
+	struct ds_reclaim_stats reclaim;
+	u64 napped;
+	unsigned long residency[DYNSTACK_PAGES + 1];
+};
+
+struct ds_cpu_snapshot {
+	struct ds_cpu_stats supply;
+	unsigned int magazine_pages;
+	u64 napped;
+};
+
+void ds_stats_init(void);
+void ds_stats_get(struct ds_stats *s);
+void ds_stats_get_cpu(int cpu, struct ds_cpu_snapshot *c);
+
+/* sysfs.c */
+int ds_sysfs_init(void);
+void ds_sysfs_exit(void);
+
+/* ioctl.c */
 int ds_ioctl_init(void);
 void ds_ioctl_exit(void);
 

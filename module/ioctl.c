@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 #include <linux/capability.h>
 #include <linux/cpumask.h>
+#include <linux/slab.h>
 
 #include "dynstack_mod.h"
 #include "../uapi/linux/dynstack.h"
@@ -75,12 +76,10 @@ static long ioc_version(void __user *uarg)
 
 static long ioc_stats(void __user *uarg)
 {
-	unsigned long hist[DYNSTACK_PAGES + 1];
 	struct dynstack_stats k, *s = &k;
-	struct dynstack_core_stats core;
-	struct ds_reclaim_stats rs;
-	struct ds_supply_levels lv;
-	struct ds_cpu_stats st;
+	const struct dynstack_core_stats *core;
+	const struct ds_cpu_stats *st;
+	struct ds_stats *all;
 	u32 usize;
 	int i, err = GET(k, DYNSTACK_STATS_SIZE_VER0, uarg, usize);
 
@@ -89,60 +88,61 @@ static long ioc_stats(void __user *uarg)
 		return err;
 	if (s->__reserved)
 		return -EINVAL;
+	all = kmalloc(sizeof(*all), GFP_KERNEL);
+	if (!all)
+		return -ENOMEM;
+	ds_stats_get(all);
+	core = &all->core;
+	st = &all->supply;
 	memset(&k, 0, sizeof(k));
-	dynstack_get_stats(&core);
-	ds_supply_levels(&ds_main_supply, &lv);
-	ds_supply_stats(&ds_main_supply, -1, &st);
-	ds_get_reclaim_stats(&rs);
-	dynstack_residency_histogram(hist);
-
-	s->stacks = core.stacks;
-	s->partial_stacks = core.partial;
-	s->resident_pages = core.resident_pages;
-	s->populated = core.populated;
-	s->reinstalled = core.reinstalled;
-	s->detached = core.detached;
-	s->harvested = core.harvested;
-	s->released = core.released;
-	s->nopage = core.nopage;
-	s->magazine_pages = lv.magazines;
-	s->depot_pages = lv.depot;
-	s->reserve_pages = lv.reserve;
-	s->take_magazine = st.take_magazine;
-	s->take_depot = st.take_depot;
-	s->take_reserve = st.take_reserve;
-	s->take_short = st.take_short;
-	s->give_magazine = st.give_magazine;
-	s->give_depot = st.give_depot;
-	s->kicks = st.kicks;
-	s->refused = st.refused;
-	/* Written under the supply lock by the worker; a stale read is fine. */
-	s->refilled = READ_ONCE(ds_main_supply.refilled);
-	s->refill_failed = READ_ONCE(ds_main_supply.refill_failed);
-	s->trimmed = READ_ONCE(ds_main_supply.trimmed);
-	s->reclaim_passes = rs.passes;
-	s->reclaim_scanned = rs.scanned;
-	s->reclaim_detached = rs.detached;
-	s->reclaim_harvested = rs.harvested;
-	s->reclaim_released = rs.released;
-	s->reclaim_flushes = rs.flushes;
+	s->stacks = core->stacks;
+	s->partial_stacks = core->partial;
+	s->resident_pages = core->resident_pages;
+	s->populated = core->populated;
+	s->reinstalled = core->reinstalled;
+	s->detached = core->detached;
+	s->harvested = core->harvested;
+	s->released = core->released;
+	s->nopage = core->nopage;
+	s->magazine_pages = all->levels.magazines;
+	s->depot_pages = all->levels.depot;
+	s->reserve_pages = all->levels.reserve;
+	s->take_magazine = st->take_magazine;
+	s->take_depot = st->take_depot;
+	s->take_reserve = st->take_reserve;
+	s->take_short = st->take_short;
+	s->give_magazine = st->give_magazine;
+	s->give_depot = st->give_depot;
+	s->kicks = st->kicks;
+	s->refused = st->refused;
+	s->refilled = all->levels.refilled;
+	s->refill_failed = all->levels.refill_failed;
+	s->trimmed = all->levels.trimmed;
+	s->reclaim_passes = all->reclaim.passes;
+	s->reclaim_scanned = all->reclaim.scanned;
+	s->reclaim_detached = all->reclaim.detached;
+	s->reclaim_harvested = all->reclaim.harvested;
+	s->reclaim_released = all->reclaim.released;
+	s->reclaim_flushes = all->reclaim.flushes;
 	for (i = 0; i <= DYNSTACK_PAGES; i++)
-		s->residency[i] = hist[i];
-	s->napped = ds_napped(-1);
-	s->parked = core.parked;
-	s->wait_us = core.wait_us;
-	s->wait_max_us = core.wait_max_us;
-	s->exit_reserve_pages = core.reserve_pages;
-	s->exit_reserve_served = core.reserve_served;
-	s->alloc_failed = core.alloc_failed;
-	s->readers = core.readers;
+		s->residency[i] = all->residency[i];
+	s->napped = all->napped;
+	s->parked = core->parked;
+	s->wait_us = core->wait_us;
+	s->wait_max_us = core->wait_max_us;
+	s->exit_reserve_pages = core->reserve_pages;
+	s->exit_reserve_served = core->reserve_served;
+	s->alloc_failed = core->alloc_failed;
+	s->readers = core->readers;
+	kfree(all);
 	return PUT(k, uarg, usize);
 }
 
 static long ioc_cpu_stats(void __user *uarg)
 {
 	struct dynstack_cpu_stats c;
-	struct ds_cpu_stats st;
+	struct ds_cpu_snapshot snap;
+	const struct ds_cpu_stats *st = &snap.supply;
 	u32 usize, cpu;
 	int err = GET(c, DYNSTACK_CPU_STATS_SIZE_VER0, uarg, usize);
 
@@ -153,21 +153,20 @@ static long ioc_cpu_stats(void __user *uarg)
 	if (c.cpu >= nr_cpu_ids || !cpu_possible(c.cpu))
 		return -EINVAL;
 	cpu = c.cpu;
-	ds_supply_stats(&ds_main_supply, cpu, &st);
+	ds_stats_get_cpu(cpu, &snap);
 	memset(&c, 0, sizeof(c));
 	c.cpu = cpu;
 	c.online = cpu_online(cpu);
-	/* Another CPU's magazine: a stale snapshot is fine. */
-	c.magazine_pages = READ_ONCE(per_cpu_ptr(ds_main_supply.mags, cpu)->nr);
-	c.take_magazine = st.take_magazine;
-	c.take_depot = st.take_depot;
-	c.take_reserve = st.take_reserve;
-	c.take_short = st.take_short;
-	c.give_magazine = st.give_magazine;
-	c.give_depot = st.give_depot;
-	c.kicks = st.kicks;
-	c.refused = st.refused;
-	c.napped = ds_napped(cpu);
+	c.magazine_pages = snap.magazine_pages;
+	c.take_magazine = st->take_magazine;
+	c.take_depot = st->take_depot;
+	c.take_reserve = st->take_reserve;
+	c.take_short = st->take_short;
+	c.give_magazine = st->give_magazine;
+	c.give_depot = st->give_depot;
+	c.kicks = st->kicks;
+	c.refused = st->refused;
+	c.napped = snap.napped;
 	return PUT(c, uarg, usize);
 }
 
@@ -197,7 +196,7 @@ static long ioc_get_policy(void __user *uarg)
 		return err;
 	if (p.flags)
 		return -EINVAL;
-	ds_get_tunables(&t);
+	ds_tunables_get(&t);
 	memset(&p, 0, sizeof(p));
 	policy_from_tunables(&p, &t);
 	return PUT(p, uarg, usize);

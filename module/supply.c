@@ -22,7 +22,9 @@
 #include <linux/slab.h>
 #include <linux/sched.h>
 
-#include "dynstack_mod.h"
+#include <linux/smp.h>
+
+#include "supply.h"
 
 int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
 		   void (*kick)(struct ds_supply *s))
@@ -175,6 +177,11 @@ bool ds_supply_admit(struct ds_supply *s)
 	       READ_ONCE(s->reserve_nr) >= READ_ONCE(s->t->reserve_pages);
 }
 
+void ds_supply_count_refused(struct ds_supply *s)
+{
+	this_cpu_inc(s->stats->refused);
+}
+
 /**
  * ds_supply_refill - bring the reserve and the depot to their targets
  * @s: the supply
@@ -281,6 +288,39 @@ void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu)
 	raw_spin_unlock_irq(&s->lock);
 }
 
+/* On each CPU, IRQs off (on_each_cpu()): its magazine into the depot. */
+static void drain_magazine(void *arg)
+{
+	struct ds_supply *s = arg;
+	struct ds_magazine *mag = this_cpu_ptr(s->mags);
+
+	raw_spin_lock(&s->lock);
+	while (mag->nr)
+		push(&s->depot, &s->depot_nr, mag->pages[--mag->nr]);
+	raw_spin_unlock(&s->lock);
+}
+
+/* Empty every magazine and the depot, not the reserve; sleeps. */
+void ds_supply_drain(struct ds_supply *s)
+{
+	struct page *page, *tmp;
+	LIST_HEAD(all);
+
+	on_each_cpu(drain_magazine, s, 1);
+	raw_spin_lock_irq(&s->lock);
+	list_splice_init(&s->depot, &all);
+	s->depot_nr = 0;
+	raw_spin_unlock_irq(&s->lock);
+	list_for_each_entry_safe(page, tmp, &all, lru)
+		__free_page(page);
+}
+
+/* Pages in @cpu's magazine: another CPU's, a stale snapshot is fine. */
+unsigned int ds_supply_cpu_level(struct ds_supply *s, int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(s->mags, cpu)->nr);
+}
+
 void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l)
 {
 	int cpu;
@@ -292,6 +332,9 @@ void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l)
 	raw_spin_lock_irq(&s->lock);
 	l->depot = s->depot_nr;
 	l->reserve = s->reserve_nr;
+	l->refilled = s->refilled;
+	l->refill_failed = s->refill_failed;
+	l->trimmed = s->trimmed;
 	raw_spin_unlock_irq(&s->lock);
 }
 

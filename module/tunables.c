@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dynstack.ko tunables: defaults, ranges and validation, shared by sysfs
- * (/sys/kernel/mm/dynstack/) and the ioctl interface so that both accept
- * exactly the same values.
+ * (/sys/kernel/mm/dynstack/), the module parameter and the ioctl interface
+ * so that all accept exactly the same values; and the live set, changed all
+ * or nothing under one mutex.
  */
 #include <linux/kernel.h>
 #include <linux/cpumask.h>
 #include <linux/stddef.h>
 #include <linux/errno.h>
+#include <linux/mutex.h>
+#include <linux/dynstack.h>
 
-#include "dynstack_mod.h"
+#include "tunables.h"
 
 #define DESC(field, lo, hi, text) {					\
 	.name = #field, .offset = offsetof(struct ds_tunables, field),	\
@@ -92,4 +95,106 @@ int ds_tunables_validate(const struct ds_tunables *t, const char **why)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static struct ds_tunables live;
+/*
+ * Serialises writers and the action they trigger (@changed). Lock order:
+ * tunables_mutex -> the core's dynstack_policy_mutex (@changed hands the
+ * settings to the core).
+ */
+static DEFINE_MUTEX(tunables_mutex);
+static void (*changed)(void);
+
+static u32 *field_ptr(struct ds_tunables *t, const struct ds_tunable_desc *d)
+{
+	return (u32 *)((char *)t + d->offset);
+}
+
+/**
+ * ds_tunables_init - the defaults, with the module parameter applied
+ * @reserve_pages: the module parameter; 0 keeps the default
+ * @on_change: called after every published change, tunables_mutex held
+ * @why: on error, what is wrong
+ *
+ * Return: 0, or -EINVAL.
+ */
+int ds_tunables_init(u32 reserve_pages, void (*on_change)(void), const char **why)
+{
+	ds_tunables_default(&live);
+	if (reserve_pages)
+		live.reserve_pages = reserve_pages;
+	changed = on_change;
+	return ds_tunables_validate(&live, why);
+}
+
+const struct ds_tunables *ds_tunables_live(void)
+{
+	return &live;
+}
+
+void ds_tunables_get(struct ds_tunables *t)
+{
+	mutex_lock(&tunables_mutex);
+	*t = live;
+	mutex_unlock(&tunables_mutex);
+}
+
+/* Validate @new and publish it, tunables_mutex held. */
+static int publish(const struct ds_tunables *new, const char **why)
+{
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&tunables_mutex);
+	err = ds_tunables_validate(new, why);
+	if (err)
+		return err;
+	/* Field by field: the readers look at one field at a time. */
+	for (i = 0; i < ds_nr_tunables; i++)
+		WRITE_ONCE(*field_ptr(&live, &ds_tunable_descs[i]),
+			   *field_ptr((struct ds_tunables *)new,
+				      &ds_tunable_descs[i]));
+	if (changed)
+		changed();
+	return 0;
+}
+
+/**
+ * ds_tunables_set - validate and publish a new set of tunables
+ * @new: the whole set
+ * @why: on error, what is wrong with it
+ *
+ * All or nothing: an invalid set changes nothing.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int ds_tunables_set(const struct ds_tunables *new, const char **why)
+{
+	int err;
+
+	mutex_lock(&tunables_mutex);
+	err = publish(new, why);
+	mutex_unlock(&tunables_mutex);
+	return err;
+}
+
+/* Change one field, the others as they are now, in one locked section. */
+int ds_tunable_set_one(const struct ds_tunable_desc *d, u32 val,
+		       const char **why)
+{
+	struct ds_tunables new;
+	int err;
+
+	mutex_lock(&tunables_mutex);
+	new = live;
+	*field_ptr(&new, d) = val;
+	err = publish(&new, why);
+	mutex_unlock(&tunables_mutex);
+	return err;
+}
+
+u32 ds_tunable_get_one(const struct ds_tunable_desc *d)
+{
+	return READ_ONCE(*field_ptr(&live, d));
 }

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dynstack.ko: the periodic reclaim pass over sleeping tasks
+ * (dynstack_reclaim()), which also takes the touched pages below their
+ * stack pointer when reclaim_touched is set, and its statistics.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
+
+#include "dynstack_mod.h"
+
+static void reclaim_fn(struct work_struct *work);
+/* Static: a tunable write may reschedule it before the first pass. */
+static DECLARE_DELAYED_WORK(reclaim_work, reclaim_fn);
+/* Pass results, under reclaim_mutex, which also serialises the passes. */
+static struct ds_reclaim_stats rstats;
+static DEFINE_MUTEX(reclaim_mutex);
+/* Set before the last cancel: no pass queues another. */
+static bool stopping;
+
+static bool reclaim_filter(struct task_struct *p, void *data)
+{
+	return !ds_pinned(p);
+}
+
+/* One reclaim pass with @ctl, accounted in the statistics. */
+int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl)
+{
+	int err;
+
+	ctl->filter = reclaim_filter;
+	mutex_lock(&reclaim_mutex);
+	err = dynstack_reclaim(ctl);
+	if (!err) {
+		rstats.passes++;
+		rstats.scanned += ctl->scanned;
+		rstats.detached += ctl->detached;
+		rstats.harvested += ctl->harvested;
+		rstats.released += ctl->released;
+		rstats.flushes += ctl->flushes;
+		rstats.readers += ctl->readers;
+	}
+	mutex_unlock(&reclaim_mutex);
+	return err;
+}
+
+void ds_reclaim_stats_get(struct ds_reclaim_stats *r)
+{
+	mutex_lock(&reclaim_mutex);
+	*r = rstats;
+	mutex_unlock(&reclaim_mutex);
+}
+
+static void reclaim_fn(struct work_struct *work)
+{
+	const struct ds_tunables *t = ds_tunables_live();
+	struct dynstack_reclaim_ctl ctl = {
+		.touched = READ_ONCE(t->reclaim_touched),
+	};
+	unsigned int ms;
+
+	/*
+	 * Below the reserve nothing is taken, and nothing flows back from
+	 * switch-outs either: make sure the worker keeps trying to refill,
+	 * or admission would stay closed for good once allocations recover.
+	 */
+	if (!ds_supply_admit(&ds_main_supply)) {
+		ds_refill_kick();
+	} else {
+		/* Passes are cheap when there is nothing left; cap them anyway. */
+		for (int i = 0; i < 64; i++) {
+			struct dynstack_reclaim_ctl pass = ctl;
+
+			if (ds_reclaim_now(&pass) || !pass.more)
+				break;
+			cond_resched();
+		}
+	}
+	ms = READ_ONCE(t->reclaim_interval_ms);
+	if (ms && !READ_ONCE(stopping))
+		queue_delayed_work(system_unbound_wq, &reclaim_work,
+				   msecs_to_jiffies(ms));
+}
+
+/* The first pass at once: savings for the tasks that already exist. */
+void ds_reclaim_start(void)
+{
+	WRITE_ONCE(stopping, false);
+	queue_delayed_work(system_unbound_wq, &reclaim_work, 0);
+}
+
+void ds_reclaim_reschedule(void)
+{
+	unsigned int ms = READ_ONCE(ds_tunables_live()->reclaim_interval_ms);
+
+	if (ms && !READ_ONCE(stopping))
+		mod_delayed_work(system_unbound_wq, &reclaim_work,
+				 msecs_to_jiffies(ms));
+}
+
+/* cancel_delayed_work_sync() also stops a pass that queues itself again. */
+void ds_reclaim_stop(void)
+{
+	WRITE_ONCE(stopping, true);
+	cancel_delayed_work_sync(&reclaim_work);
+}

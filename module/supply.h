@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dynstack.ko page supply (supply.c): per-CPU magazines, a depot and an
+ * emergency reserve of zero-filled pages. A mechanism with no global
+ * state: refill.c owns the module's instance and the thread that refills it.
+ */
+#ifndef _DYNSTACK_SUPPLY_H
+#define _DYNSTACK_SUPPLY_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/percpu.h>
+#include <linux/dynstack.h>
+
+#include "tunables.h"
+
+/* Per-CPU statistics, written with IRQs off by their own CPU only. */
+struct ds_cpu_stats {
+	u64 take_magazine;	/* pages served from this CPU's magazine */
+	u64 take_depot;		/* from the depot */
+	u64 take_reserve;	/* from the emergency reserve */
+	u64 take_short;		/* pages asked for and not served */
+	u64 give_magazine;	/* pages given back into the magazine */
+	u64 give_depot;		/* overflowing into the depot or reserve */
+	u64 kicks;		/* refill/trim requests raised */
+	u64 refused;		/* switch-outs refused by admission control */
+};
+
+struct ds_magazine {
+	unsigned int nr;
+	struct page *pages[DS_MAG_MAX];
+};
+
+/*
+ * The supply. Magazines are used with IRQs off on their own CPU only, so
+ * they need no lock. The depot and the reserve are behind @lock, a raw
+ * spinlock because the hooks take it with IRQs off under rq->lock or a
+ * task's pi_lock; lock order: p->pi_lock -> rq->lock -> dynstack::lock ->
+ * ds_supply::lock.
+ */
+struct ds_supply {
+	raw_spinlock_t lock;
+	struct list_head depot;
+	unsigned long depot_nr;
+	struct list_head reserve;
+	unsigned long reserve_nr;
+	struct ds_magazine __percpu *mags;
+	struct ds_cpu_stats __percpu *stats;
+	const struct ds_tunables *t;
+	/* Ask for ds_supply_refill() from sleepable context. IRQs are off. */
+	void (*kick)(struct ds_supply *s);
+	/* Sleepable-side counters, under @lock. */
+	u64 refilled;		/* pages allocated into depot and reserve */
+	u64 refill_failed;	/* allocations that failed */
+	u64 trimmed;		/* pages given back to the page allocator */
+};
+
+int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
+		   void (*kick)(struct ds_supply *s));
+void ds_supply_destroy(struct ds_supply *s);
+unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
+			    unsigned int nr);
+void ds_supply_give(struct ds_supply *s, struct page **pages, unsigned int nr);
+bool ds_supply_admit(struct ds_supply *s);
+/* A switch-out refused by admission control, on this CPU, IRQs off. */
+void ds_supply_count_refused(struct ds_supply *s);
+int ds_supply_refill(struct ds_supply *s, gfp_t gfp);
+void ds_supply_drain_caches(struct ds_supply *s);
+void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu);
+
+struct ds_supply_levels {
+	unsigned long magazines, depot, reserve;
+	u64 refilled, refill_failed, trimmed;	/* the counters under @lock */
+};
+void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l);
+unsigned int ds_supply_cpu_level(struct ds_supply *s, int cpu);
+/* Empty every magazine and the depot, not the reserve (fault injection). */
+void ds_supply_drain(struct ds_supply *s);
+void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum);
+
+#endif /* _DYNSTACK_SUPPLY_H */
