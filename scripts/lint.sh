@@ -5,6 +5,8 @@
 #   kernel-doc   kernel-doc comments of the core and the module
 #   clang-format dynstackctl's C++
 #   clang-tidy   dynstackctl's C++ (tools/dynstackctl/.clang-tidy)
+#   layout       module files stay one concern each (issue 12: size, front
+#                ends only through dynstack_mod.h)
 set -uo pipefail
 src=$1 sum=${2:-/dev/null}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,10 +49,30 @@ tidy() {
 	return 0
 }
 
+# Issue 12: one concern per file. A module .c file over 450 lines, or a
+# front end (sysfs.c, ioctl.c) that reaches past the internal API (the
+# module's supply instance, or the other front end), fails.
+layout() {
+	local bad=0 f n
+	for f in "$top"/module/*.c; do
+		n=$(wc -l <"$f")
+		[ "$n" -le 450 ] || { echo "$f: $n lines (at most 450)"; bad=1; }
+	done
+	for f in "$top"/module/sysfs.c "$top"/module/ioctl.c; do
+		if grep -n 'ds_main_supply\|ds_sysfs_\|ds_ioctl_[a-z]*(' "$f" |
+		   grep -v "^[0-9]*:\(int\|void\) ds_\(sysfs\|ioctl\)_\(init\|exit\)(void)$"; then
+			echo "$f: uses another part's internals (only dynstack_mod.h's API)"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
 check checkpatch "$top/scripts/checkpatch.sh" "$src"
 check kernel-doc kdoc
 check clang-format fmt
 check clang-tidy tidy
+check layout layout
 echo "lint: $p passed, $f failed"
 echo "$p $f 0" >>"$sum"
 [ $f = 0 ]
