@@ -5,9 +5,9 @@
  * Every struct starts with its size. Input is read with
  * copy_struct_from_user(), so an older caller's struct is zero-extended and
  * a newer caller's is accepted only if the bytes this module does not know
- * are zero (E2BIG). Output is copied for min(caller's size, ours) bytes and
- * the size field is set to that. Nothing is changed unless every check
- * passed.
+ * are zero and it claims at most a page (E2BIG). Output is copied for
+ * min(caller's size, ours) bytes and the size field is set to that. Nothing
+ * is changed unless every check passed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +35,13 @@ static int get_arg(void *k, size_t ksize, size_t min, void __user *uarg,
 		return -EFAULT;
 	if (*usize < min)
 		return -EINVAL;
+	/*
+	 * As openat2() and clone3(): anyone who can open the device (0444)
+	 * would otherwise make the kernel scan up to 4 GiB of their memory
+	 * for non-zero bytes.
+	 */
+	if (*usize > PAGE_SIZE)
+		return -E2BIG;
 	err = copy_struct_from_user(k, ksize, uarg, *usize);
 	if (err)
 		return err;

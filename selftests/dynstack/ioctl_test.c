@@ -6,6 +6,7 @@
  * but gets EPERM for every write.
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/dynstack.h>
 #define DYNSTACK_NEED_CAPS
 #include "dynstack_util.h"
@@ -93,7 +94,28 @@ TEST_F(dev, struct_sizes_are_versioned)
 	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_VERSION, &big), E2BIG);
 	/* An absurd size. */
 	big.v.size = 1 << 20;
-	EXPECT_NE(ioc(self->fd, DYNSTACK_IOC_VERSION, &big), 0);
+	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_VERSION, &big), E2BIG);
+}
+
+/*
+ * A size is capped at a page, as for openat2() and clone3(): without the
+ * cap a caller could make the module scan gigabytes of its memory. Pages
+ * of zeroes past the struct would be accepted as a newer caller's tail.
+ */
+TEST_F(dev, size_capped_at_a_page)
+{
+	size_t page = getpagesize(), len = 4 * page;
+	struct dynstack_version *v;
+
+	v = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(v, MAP_FAILED);
+	v->size = len;
+	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_VERSION, v), E2BIG);
+	v->size = page;
+	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_VERSION, v), 0);
+	EXPECT_EQ(v->size, sizeof(*v));
+	munmap(v, len);
 }
 
 TEST_F(dev, stats_and_histogram)

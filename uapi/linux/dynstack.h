@@ -8,7 +8,8 @@
  *
  *  - input from an older caller (smaller @size) is zero-extended;
  *  - input from a newer caller (larger @size) is accepted only if every
- *    byte the module does not know is zero, else E2BIG;
+ *    byte the module does not know is zero, else E2BIG; a @size over the
+ *    page size is E2BIG too, as for openat2() and clone3();
  *  - output is copied for min(@size, module's size) bytes, and @size is
  *    set to that length so the caller knows which fields were filled.
  *
