@@ -253,7 +253,7 @@ static long ioc_task(void __user *uarg)
 		return -EINVAL;
 	if (k.pid <= 0)
 		return -EINVAL;
-	/* Checks the ptrace read rules, as /proc/PID/stack does. */
+	/* The ptrace read rules, as /proc/PID/wchan (uapi/linux/dynstack.h). */
 	err = dynstack_task_info(k.pid, &res, &last, &max);
 	if (err)
 		return err;

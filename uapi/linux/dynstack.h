@@ -20,8 +20,11 @@
  *
  * Permissions: anyone who can open the device may read statistics and the
  * policy; per-task data follows the ptrace read rules
- * (PTRACE_MODE_READ_REALCREDS); every command that changes something needs
- * CAP_SYS_ADMIN (EPERM otherwise, and nothing is changed).
+ * (PTRACE_MODE_READ_REALCREDS), as /proc/PID/wchan does: it says how many
+ * pages a task's stack holds and held, which tells less than wchan's
+ * kernel symbol. (/proc/PID/stack needs CAP_SYS_ADMIN because it shows
+ * whole kernel call chains; nothing here does.) Every command that changes
+ * something needs CAP_SYS_ADMIN (EPERM otherwise, and nothing is changed).
  */
 #ifndef _UAPI_LINUX_DYNSTACK_H
 #define _UAPI_LINUX_DYNSTACK_H

@@ -1981,8 +1981,11 @@ EXPORT_SYMBOL_GPL(dynstack_get_stats);
  * @last_used: pages in use at its last switch-out
  * @max_used: high-water mark of @last_used
  *
- * The caller must be allowed to read the task as /proc/PID/stack requires
- * (PTRACE_MODE_READ_REALCREDS).
+ * The caller must have ptrace read access to the task, as /proc/PID/wchan
+ * requires (there with the file's credentials, PTRACE_MODE_READ_FSCREDS;
+ * here, a system call, with the caller's: PTRACE_MODE_READ_REALCREDS, as
+ * kcmp() and process_vm_readv() use). Page counts tell less than wchan's
+ * symbol; /proc/PID/stack, with whole call chains, needs CAP_SYS_ADMIN.
  *
  * Return: 0, -ESRCH (no such task or it is exiting), -EPERM, or -ENODATA
  * (a stack dynstack does not manage, like the boot CPU's idle task).
