@@ -106,6 +106,7 @@ static struct ds_tunables live;
 static DEFINE_MUTEX(tunables_mutex);
 static void (*changed)(void);
 
+/* The writable twin of field(). */
 static u32 *field_ptr(struct ds_tunables *t, const struct ds_tunable_desc *d)
 {
 	return (u32 *)((char *)t + d->offset);
@@ -153,8 +154,7 @@ static int publish(const struct ds_tunables *new, const char **why)
 	/* Field by field: the readers look at one field at a time. */
 	for (i = 0; i < ds_nr_tunables; i++)
 		WRITE_ONCE(*field_ptr(&live, &ds_tunable_descs[i]),
-			   *field_ptr((struct ds_tunables *)new,
-				      &ds_tunable_descs[i]));
+			   field(new, &ds_tunable_descs[i]));
 	if (changed)
 		changed();
 	return 0;
