@@ -3,7 +3,7 @@
  * dynstack.ko: the loadable policy of dynamic kernel stacks. This file
  * loads and unloads it; what each part does is in dynstack_mod.h.
  *
- * The core (kernel/dynstack.c) maps stack pages when a task is woken and
+ * The core (kernel/dynstack/) maps stack pages when a task is woken and
  * unmaps them when it blocks; this module decides where the pages come from
  * (supply.c, refill.c) and when pages are taken away (policy.c at
  * switch-out, reclaim.c from sleeping tasks).

@@ -1,5 +1,5 @@
 /*
- * dynstack: a Promela model of the stack-page protocol (kernel/dynstack.c).
+ * dynstack: a Promela model of the stack-page protocol (kernel/dynstack/slots.c).
  *
  * One dynamic stack with NSLOT detachable slots (the top page never leaves
  * and is not modelled), its task, two CPUs with TLBs, a reader of the stack

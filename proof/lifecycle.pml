@@ -1,6 +1,6 @@
 /*
  * dynstack: a Promela model of stack pages across stacks and stack
- * lifetimes (kernel/dynstack.c): pages that move from one stack to another
+ * lifetimes (kernel/dynstack/): pages that move from one stack to another
  * through the supply, stacks that are freed, cached and reused by a new
  * task, virtual areas that are destroyed and created again, and the
  * policy's unregistration with its repopulation (I6), at the level of PTEs

@@ -1,7 +1,7 @@
 /*
- * dynstack: a Promela model of the waiting protocol (kernel/dynstack.c,
- * "The waiting protocol: parked wakeups and kdynstackd", and the hooks of
- * patches 0007 and 0008 in kernel/sched/core.c and kernel/signal.c).
+ * dynstack: a Promela model of the waiting protocol (kernel/dynstack/wait.c,
+ * and the hooks of patches 0007 and 0008 in kernel/sched/core.c and
+ * kernel/signal.c).
  *
  * NT user tasks with stacks of NP detachable pages each and memory of
  * their own that they allocate while they run; a waker per task (whatever

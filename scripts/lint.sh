@@ -5,8 +5,9 @@
 #   kernel-doc   kernel-doc comments of the core and the module
 #   clang-format dynstackctl's C++
 #   clang-tidy   dynstackctl's C++ (tools/dynstackctl/.clang-tidy)
-#   layout       module files stay one concern each (issue 12: size, front
-#                ends only through dynstack_mod.h)
+#   layout       files stay one concern each (issue 12): core files at most
+#                500 lines (its tests 800), module files 450, the module's
+#                front ends only through dynstack_mod.h
 set -uo pipefail
 src=$1 sum=${2:-/dev/null}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,8 +27,8 @@ check() {
 
 kdoc() {
 	local out
-	out=$(perl "$src/scripts/kernel-doc" -none -Wall "$top"/kernel/tree/kernel/dynstack.c \
-		"$top"/kernel/tree/include/linux/dynstack.h "$top"/module/*.c "$top"/module/*.h 2>&1)
+	out=$(perl "$src/scripts/kernel-doc" -none -Wall "$src"/kernel/dynstack/*.[ch] \
+		"$src"/include/linux/dynstack.h "$top"/module/*.c "$top"/module/*.h 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
@@ -54,6 +55,15 @@ tidy() {
 # module's supply instance, or the other front end), fails.
 layout() {
 	local bad=0 f n
+	# The core as the series lays it out in the kernel tree.
+	for f in "$src"/kernel/dynstack/*.[ch]; do
+		n=$(wc -l <"$f")
+		[ "$n" -le 500 ] || { echo "$f: $n lines (at most 500)"; bad=1; }
+	done
+	for f in "$src"/kernel/dynstack/tests/*.c; do
+		n=$(wc -l <"$f")
+		[ "$n" -le 800 ] || { echo "$f: $n lines (at most 800)"; bad=1; }
+	done
 	for f in "$top"/module/*.c; do
 		n=$(wc -l <"$f")
 		[ "$n" -le 450 ] || { echo "$f: $n lines (at most 450)"; bad=1; }
