@@ -39,7 +39,8 @@ export CCACHE_DIR ?= $(HOME)/.cache/ccache
 KMAKE := $(MAKE) -C $(KTREE) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache clang" -j$(JOBS)
 
 .PHONY: all deps tree config kernel module tool selftests initramfs vm run \
-	test test-host bench proof clean distclean checkpatch lint devtree export-patches help
+	test test-host bench proof clean distclean checkpatch lint devtree export-patches \
+	series-check help
 
 all: kernel module tool selftests initramfs
 
@@ -130,12 +131,17 @@ lint: tree
 	@$(TOP)/scripts/lint.sh "$(SRC)"
 
 # A git tree (build/dev) with the series applied, for working on patches;
-# export-patches writes it back to kernel/patches and kernel/tree.
+# export-patches writes it back to kernel/patches.
 devtree: tree
 	@$(TOP)/scripts/devtree.sh init
 
 export-patches:
 	@$(TOP)/scripts/devtree.sh export
+
+# git am the series onto the pristine base, build after every patch, boot
+# the last (not part of make test).
+series-check: tree initramfs
+	@$(TOP)/scripts/series-check.sh
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/mod-* $(BUILD)/tool $(BUILD)/selftests \

@@ -175,7 +175,7 @@ inline give_back(v)
 	dirty[v] = false
 }
 
-/* install_pte() of a page now the stack's: one store, Accessed=0. */
+/* dynstack_install_pte() of a page now the stack's: one store, Accessed=0. */
 inline install(v)
 {
 	owner[hp] = VA(v);
@@ -294,7 +294,7 @@ proctype Task(byte v0)
 				dk = false; c = 0
 			}
 #ifndef NOEXIT
-		:: /* Exits: its last switch-out keeps the page (task_dying()). */
+		:: /* Exits: its last switch-out keeps the page (dynstack_task_dying()). */
 			atomic { dead[v] = true; running[v] = false };
 			/* finish_task_switch(): put_task_stack() */
 			atomic { put_stack(v) };

@@ -90,7 +90,7 @@
 /* Tasks. */
 byte st[NT];
 bool onrq[NT], oncpu[NT];
-bool dying[NT];		/* task_dying(): fatal signal, exiting, OOM victim */
+bool dying[NT];		/* dynstack_task_dying(): fatal signal, exiting, OOM victim */
 bool exitwait[NT];	/* it has waited once on its way out */
 byte pres[NT];		/* pages mapped (NP: the stack is whole) */
 byte pend[NT];		/* pending pages: not mapped, still the stack's (I3) */
@@ -228,7 +228,7 @@ inline populate(t)
 		if :: supply > SCAP -> freemem = freemem + supply - SCAP; supply = SCAP :: else -> skip fi
 #endif
 
-/* fill_from_reserve(): all the stack lacks, or nothing. */
+/* dynstack_fill_from_reserve(): all the stack lacks, or nothing. */
 inline from_reserve(t)
 {
 	if
@@ -260,7 +260,7 @@ inline free_stack(t)
 {
 	hk = pres[t] + pend[t];
 	do
-	:: hk > 0 && reserve < rtarget -> reserve++; hk--; KICK	/* reserve_put() */
+	:: hk > 0 && reserve < rtarget -> reserve++; hk--; KICK	/* dynstack_reserve_put() */
 	:: hk > 0 && reserve >= rtarget -> freemem++; hk--
 	:: hk == 0 -> break
 	od;
@@ -516,7 +516,7 @@ end:	do
 	 * dynstack_switch_out() with ds->lock if the detach key is on and the
 	 * core does not keep the task full (dying); the policy may say no,
 	 * and any number of untouched pages may go to the supply
-	 * (supply_give() is after ds->lock in the code; a wakeup that finds
+	 * (dynstack_supply_give() is after ds->lock in the code; a wakeup that finds
 	 * the supply short in between parks, which -DMISER checks with a
 	 * supply that is always short). Then finish_task(): on_cpu = 0, and
 	 * a dead task's stack is freed.
@@ -760,7 +760,7 @@ proctype Admin()
 	od;
 	unreg = true;
 	hook = false;
-	/* reserve_drain() */
+	/* dynstack_reserve_drain() */
 	atomic { rtarget = 0; freemem = freemem + reserve; reserve = 0 };
 	/* dynstack_policy = NULL; the module frees its supply */
 	atomic {

@@ -2,12 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # devtree.sh init|export [DIR]
 #
-# A git tree for working on the patch series the kernel way:
+# The patch series in kernel/patches/ is the only source of the in-tree
+# part: every new file (kernel/dynstack/, include/linux/dynstack.h,
+# kernel/Kconfig.dynstack, the documentation) is created by one of its
+# patches. This gives a git tree to work on it the kernel way:
 #   init    DIR (default build/dev) = the base source as commit "base",
-#           the series applied with git am, kernel/tree + Kconfig copied in
-#           (untracked: they are dynstack's own files, not patches).
-#   export  kernel/patches/ = git format-patch -s base..HEAD of DIR, and
-#           kernel/tree/ updated from the copies in DIR.
+#           then the series applied with git am, one commit per patch.
+#           Edit, commit, rebase -i (fixup!) as for any kernel series.
+#           The cover letter's text (kernel/patches/0000-cover-letter.patch)
+#           becomes the branch description: edit it with
+#           `git branch --edit-description`.
+#   export  kernel/patches/ = git format-patch base..HEAD of DIR, with the
+#           cover letter made from the branch description (its first line
+#           is the subject), the shortlog and the diffstat.
+# Called by `make devtree` and `make export-patches`.
 set -euo pipefail
 cmd=${1:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,29 +28,41 @@ init)
 	mkdir -p "$dev"
 	cp -a "$top/build/base/." "$dev/"
 	cd "$dev"
+	rm -f .base-id
+	# Debian's linux-source .gitignore ignores everything at the top
+	# level, so new files would stay untracked: drop that part in base.
+	sed -i '/^# Debian packaging/,$d' .gitignore
 	git init -q
 	git add -Af .
 	git -c user.name=dynstack -c user.email=dynstack@localhost commit -qm "base"
 	git tag base
-	for p in "$top"/kernel/patches/*.patch; do
+	for p in "$top"/kernel/patches/[0-9]*.patch; do
+		case "$p" in */0000-*) continue ;; esac
 		git am -q "$p" || { echo "devtree: $(basename "$p") does not apply" >&2; exit 1; }
 	done
-	cp -r "$top/kernel/tree/." .
-	cp "$top/Kconfig" kernel/Kconfig.dynstack
+	cover=$top/kernel/patches/0000-cover-letter.patch
+	if [ -f "$cover" ]; then
+		# Subject (without "[PATCH 00/NN] "), a blank line, then the
+		# text up to the shortlog ("Author (N):").
+		{
+			sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$cover"
+			echo
+			sed -n '/^$/,$p' "$cover" | sed '1d' |
+				sed '/^[^ ].* ([0-9]*):$/,$d' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+		} >.git/cover-description
+		git config "branch.$(git branch --show-current).description" "$(cat .git/cover-description)"
+	fi
 	echo "devtree: $dev ready; build with: make -C $dev O=<objdir> LLVM=1"
 	;;
 export)
 	cd "$dev"
 	rm -f "$top"/kernel/patches/*.patch
-	git format-patch -q -s --no-signature -o "$top/kernel/patches" base..HEAD
+	git format-patch -q -s --no-signature --cover-letter \
+		--cover-from-description=subject -o "$top/kernel/patches" base..HEAD
 	# Empty context lines as empty lines (GNU diff --suppress-blank-empty,
 	# which git am and patch accept): checkpatch run on a patch that git
 	# tracks checks it as a file and would call " " trailing whitespace.
 	sed -i 's/^ $//' "$top"/kernel/patches/*.patch
-	(cd "$top/kernel/tree" && find . -type f) | while read -r f; do
-		cp "$dev/$f" "$top/kernel/tree/$f"
-	done
-	cp kernel/Kconfig.dynstack "$top/Kconfig"
 	ls "$top"/kernel/patches
 	;;
 *)

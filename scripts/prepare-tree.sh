@@ -3,11 +3,12 @@
 # prepare-tree.sh SRC BASE
 #
 # Make SRC the base kernel source (Debian's linux-source-6.12 tarball, or a
-# 6.12 source directory) plus dynstack's kernel/ part:
-#   kernel/tree/...      new files, copied to the same path in the tree
-#   Kconfig              copied to kernel/Kconfig.dynstack in the tree
-#   kernel/patches/*.patch  applied in order with no fuzz; a patch that does
-#                        not apply stops the build, naming it.
+# 6.12 source directory) with dynstack's patch series applied:
+#   kernel/patches/*.patch  applied in order with no fuzz (the cover letter
+#                        0000 skipped); a patch that does not apply stops
+#                        the build, naming it. The series is the only
+#                        source of the in-tree part: it creates every new
+#                        file, so what is built here is what users git am.
 #
 # SRC is only rewritten where its content changes (rsync --checksum, new
 # mtimes on the files written), so kbuild's incremental build stays correct
@@ -51,7 +52,7 @@ fi
 
 # 2. Nothing to do when the base and the series are what SRC was made from.
 series=$( (cat "$base/.base-id"
-	cd "$top" && find Kconfig kernel/tree kernel/patches -type f 2>/dev/null |
+	cd "$top" && find kernel/patches -type f 2>/dev/null |
 		LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -d' ' -f1)
 if [ -f "$src/.dynstack-series" ] && [ "$(cat "$src/.dynstack-series")" = "$series" ]; then
 	exit 0
@@ -62,12 +63,9 @@ echo "  PATCH   kernel/ onto $(basename "$base_in")"
 stage=$build/stage
 rm -rf "$stage"
 cp -a "$base" "$stage"
-if [ -d "$top/kernel/tree" ]; then
-	cp -r "$top/kernel/tree/." "$stage/"
-fi
-cp "$top/Kconfig" "$stage/kernel/Kconfig.dynstack"
 for p in "$top"/kernel/patches/*.patch; do
 	[ -e "$p" ] || continue
+	case "$p" in */0000-*) continue ;; esac
 	if ! out=$(patch -d "$stage" -p1 -F0 --batch --forward \
 			--no-backup-if-mismatch <"$p" 2>&1); then
 		echo "$out" >&2
