@@ -57,7 +57,7 @@ init)
 export)
 	cd "$dev"
 	rm -f "$top"/kernel/patches/*.patch
-	git format-patch -q -s --no-signature --cover-letter \
+	git format-patch -q -s --no-signature --zero-commit --cover-letter \
 		--cover-from-description=subject -o "$top/kernel/patches" base..HEAD
 	# Empty context lines as empty lines (GNU diff --suppress-blank-empty,
 	# which git am and patch accept): checkpatch run on a patch that git
