@@ -151,7 +151,6 @@ static bool ds_may_detach(struct task_struct *prev)
 
 static const struct dynstack_ops ds_ops = {
 	.name = "dynstack.ko",
-	.owner = THIS_MODULE,
 	.take_pages = ds_take,
 	.give_pages = ds_give,
 	.may_detach = ds_may_detach,
