@@ -7,11 +7,62 @@
 
 namespace dynstack {
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at the start of @s (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_sequence(std::string_view s) {
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
+    const unsigned char c = b(0);
+    if (c >= 0xC2 && c <= 0xDF) {
+        return cont(1) ? 2 : 0;
+    }
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2)) {
+            return 0;
+        }
+        if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F)) {
+            return 0; // overlong, or a UTF-16 surrogate
+        }
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3)) {
+            return 0;
+        }
+        if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F)) {
+            return 0; // overlong, or above U+10FFFF
+        }
+        return 4;
+    }
+    return 0;
+}
+
+} // namespace
+
+// A JSON string is UTF-8 (RFC 8259): any byte that does not start a
+// well-formed sequence (a thread name is whatever bytes prctl() was given)
+// becomes U+FFFD, as a strict decoder with errors="replace" would show it.
 std::string json_escape(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 2);
     out += '"';
-    for (const char c : s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const char c = s[i];
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x80) {
+            const std::size_t n = utf8_sequence(s.substr(i));
+            if (n == 0) {
+                out += "\\ufffd";
+                i++;
+            } else {
+                out.append(s.substr(i, n));
+                i += n;
+            }
+            continue;
+        }
+        i++;
         switch (c) {
         case '"':
             out += "\\\"";
@@ -26,9 +77,9 @@ std::string json_escape(std::string_view s) {
             out += "\\t";
             break;
         default:
-            if (static_cast<unsigned char>(c) < 0x20) {
+            if (u < 0x20) {
                 std::array<char, 8> buf{};
-                std::snprintf(buf.data(), buf.size(), "\\u%04x", static_cast<unsigned>(c));
+                std::snprintf(buf.data(), buf.size(), "\\u%04x", static_cast<unsigned>(u));
                 out += buf.data();
             } else {
                 out += c;

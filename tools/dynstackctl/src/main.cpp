@@ -5,18 +5,16 @@
 #include "device.hpp"
 #include "policy.hpp"
 #include "render.hpp"
+#include "stop.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <span>
 #include <sstream>
-#include <thread>
 
 namespace dynstack {
 namespace {
@@ -165,19 +163,21 @@ Result<std::string> cmd_reclaim(const Options &o, const Device &dev) {
     return render_reclaim(r.value(), o.json);
 }
 
-std::atomic<bool> &interrupted() {
-    static std::atomic<bool> flag{false};
-    return flag;
-}
-
-Result<std::string> cmd_watch(const Options &o, const Device &dev) {
-    static_assert(std::atomic<bool>::is_always_lock_free);
-    std::signal(SIGINT, [](int) { interrupted().store(true); });
-    for (int i = 0; (o.count < 0 || i < o.count) && !interrupted().load(); i++) {
-        if (i > 0) {
-            std::this_thread::sleep_for(std::chrono::seconds(o.interval_s));
+// One sample per interval, the device opened only for each sample (an open
+// file would keep `rmmod dynstack` waiting), until the count is reached or
+// SIGINT or SIGTERM arrives: then within kStopPoll, with exit code 128 + the
+// signal's number (run()).
+Result<std::string> cmd_watch(const Options &o) {
+    catch_stop_signals();
+    for (int i = 0; o.count < 0 || i < o.count; i++) {
+        if (i > 0 && !sleep_unless_stopped(std::chrono::seconds(o.interval_s))) {
+            break;
         }
-        auto s = status(dev, o.json);
+        auto dev = Device::open(o.device);
+        if (!dev.ok()) {
+            return dev.error();
+        }
+        auto s = status(dev.value(), o.json);
         if (!s.ok()) {
             return s.error();
         }
@@ -202,8 +202,6 @@ Result<std::string> dispatch(const Options &o, const Device &dev) {
         return cmd_top(o, dev);
     case Verb::Reclaim:
         return cmd_reclaim(o, dev);
-    case Verb::Watch:
-        return cmd_watch(o, dev);
     default:
         return Error{"internal: unexpected command", Exit::Failure};
     }
@@ -230,6 +228,14 @@ int run(const Options &o) {
         if (!r.ok()) {
             return fail(r.error());
         }
+    }
+    if (o.verb == Verb::Watch) {
+        auto out = cmd_watch(o);
+        if (!out.ok()) {
+            return fail(out.error());
+        }
+        const int sig = stop_signal();
+        return sig != 0 ? 128 + sig : 0;
     }
     auto dev = Device::open(o.device);
     if (o.verb == Verb::Version) {

@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
 using namespace dynstack;
 
 TEST(Json, EscapesAndNests) {
@@ -100,4 +105,59 @@ TEST(Render, StatsJsonHasEveryCounter) {
     EXPECT_NE(j.find("\"refill_failed\":3"), std::string::npos);
     EXPECT_NE(j.find("\"residency\":[0,5,0,0,0,0,0,0]"), std::string::npos);
     EXPECT_NE(j.find("\"reclaim_flushes\":0"), std::string::npos);
+}
+
+namespace {
+
+// What a strict parser makes of @doc: python3 decodes the bytes as UTF-8
+// (errors are fatal) and parses them with its json module, then prints the
+// "comm" of the first row as Python escapes it. Empty if either step failed.
+std::string parse_with_python(const std::string &doc) {
+    std::string path = "/tmp/dynstackctl-json-XXXXXX";
+    const int fd = mkstemp(path.data());
+    if (fd < 0) {
+        return {};
+    }
+    const bool written = write(fd, doc.data(), doc.size()) == static_cast<ssize_t>(doc.size());
+    close(fd);
+    std::string out;
+    if (written) {
+        const std::string cmd =
+            std::string("python3 -c 'import json,sys; "
+                        "d=json.loads(open(sys.argv[1],\"rb\").read().decode(\"utf-8\")); "
+                        "print(ascii(d[0][\"comm\"]))' ") +
+            path + " 2>/dev/null";
+        FILE *p = popen(cmd.c_str(), "r");
+        if (p != nullptr) {
+            std::array<char, 256> buf{};
+            while (fgets(buf.data(), buf.size(), p) != nullptr) {
+                out += buf.data();
+            }
+            if (pclose(p) != 0) {
+                out.clear();
+            }
+        }
+    }
+    unlink(path.c_str());
+    return out;
+}
+
+} // namespace
+
+// Any user can give a thread any bytes as its name (prctl PR_SET_NAME): the
+// JSON must still be valid UTF-8 that a real parser accepts.
+TEST(Render, TasksJsonValidWithNonUtf8Name) {
+    TaskRow r;
+    r.tid = 7;
+    // A lone continuation byte, a truncated sequence, an overlong '/', a
+    // surrogate, then a valid two-byte and four-byte character.
+    r.comm = std::string("a\x80"
+                         "b\xc3("
+                         "\xc0\xaf"
+                         "\xed\xa0\x80"
+                         "\xc3\xa9"
+                         "\xf0\x9f\x98\x80");
+    const std::string doc = render_tasks({r}, true);
+    EXPECT_EQ(parse_with_python(doc),
+              "'a\\ufffdb\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\xe9\\U0001f600'\n");
 }
