@@ -3,14 +3,16 @@
 # kconfig.sh SRC OBJ CONFIG
 #
 # Generate OBJ/.config as tinyconfig + kernel/configs/base.config +
-# kernel/configs/CONFIG.config, regenerated only when a fragment or the tree
-# changed. Fails if any symbol a fragment asks for did not end up set that
+# selftests/dynstack/config + kernel/configs/CONFIG.config, regenerated only
+# when a fragment or the tree changed. Fails if any symbol a fragment asks for did not end up set that
 # way (a silent Kconfig dependency miss is how a "debug" kernel loses lockdep).
 set -euo pipefail
 
 src=$1 obj=$2 cfg=$3
 top=$(cd "$(dirname "$0")/.." && pwd)
-frags=("$top/kernel/configs/base.config" "$top/kernel/configs/$cfg.config")
+# The kselftests' own config fragment too: what it lists must stick.
+frags=("$top/kernel/configs/base.config" "$top/selftests/dynstack/config"
+	"$top/kernel/configs/$cfg.config")
 if [ "$cfg" = mainline ]; then
 	# The unpatched base tree, configured like "fast" without dynstack:
 	# the reference the benchmarks compare against.
