@@ -184,7 +184,7 @@ inline install(v)
 }
 
 /*
- * dynstack_populate() (switch-in) and dynstack_fill() (unregister), under
+ * dynstack_populate() (switch-in) and dynstack_refill() (unregister), under
  * ds->lock: the pending page back where it was, stale until the next
  * flush and dirty (I3); else a zero page (I4).
  */
