@@ -45,13 +45,6 @@ int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
 	return 0;
 }
 
-void ds_supply_destroy(struct ds_supply *s)
-{
-	ds_supply_drain_caches(s);
-	free_percpu(s->mags);
-	free_percpu(s->stats);
-}
-
 static struct page *pop(struct list_head *list, unsigned long *nr)
 {
 	struct page *page = list_first_entry(list, struct page, lru);
@@ -248,27 +241,26 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 	return ret;
 }
 
-/*
- * Free every page the supply holds. Only when no hook can run any more:
- * after dynstack_unregister(), or on a supply the hooks never saw.
- */
-void ds_supply_drain_caches(struct ds_supply *s)
+/* Called with s->lock held: the magazine's pages go to the depot. */
+static void magazine_to_depot(struct ds_supply *s, struct ds_magazine *mag)
+{
+	while (mag->nr)
+		push(&s->depot, &s->depot_nr, mag->pages[--mag->nr]);
+}
+
+/* Free the depot's pages and, if @reserve, the reserve's; sleeps. */
+static void free_depot(struct ds_supply *s, bool reserve)
 {
 	struct page *page, *tmp;
 	LIST_HEAD(all);
-	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct ds_magazine *mag = per_cpu_ptr(s->mags, cpu);
-
-		while (mag->nr)
-			__free_page(mag->pages[--mag->nr]);
-	}
 	raw_spin_lock_irq(&s->lock);
 	list_splice_init(&s->depot, &all);
-	list_splice_init(&s->reserve, &all);
 	s->depot_nr = 0;
-	s->reserve_nr = 0;
+	if (reserve) {
+		list_splice_init(&s->reserve, &all);
+		s->reserve_nr = 0;
+	}
 	raw_spin_unlock_irq(&s->lock);
 	list_for_each_entry_safe(page, tmp, &all, lru)
 		__free_page(page);
@@ -280,11 +272,8 @@ void ds_supply_drain_caches(struct ds_supply *s)
  */
 void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu)
 {
-	struct ds_magazine *mag = per_cpu_ptr(s->mags, cpu);
-
 	raw_spin_lock_irq(&s->lock);
-	while (mag->nr)
-		push(&s->depot, &s->depot_nr, mag->pages[--mag->nr]);
+	magazine_to_depot(s, per_cpu_ptr(s->mags, cpu));
 	raw_spin_unlock_irq(&s->lock);
 }
 
@@ -292,27 +281,42 @@ void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu)
 static void drain_magazine(void *arg)
 {
 	struct ds_supply *s = arg;
-	struct ds_magazine *mag = this_cpu_ptr(s->mags);
 
 	raw_spin_lock(&s->lock);
-	while (mag->nr)
-		push(&s->depot, &s->depot_nr, mag->pages[--mag->nr]);
+	magazine_to_depot(s, this_cpu_ptr(s->mags));
 	raw_spin_unlock(&s->lock);
 }
 
-/* Empty every magazine and the depot, not the reserve; sleeps. */
+/*
+ * ds_supply_drain - free every page of the magazines and the depot
+ * @s: the supply
+ *
+ * The reserve stays, so admission control keeps working: this is fault
+ * injection while the hooks run (each magazine is emptied by its own CPU).
+ * Sleeps.
+ */
 void ds_supply_drain(struct ds_supply *s)
 {
-	struct page *page, *tmp;
-	LIST_HEAD(all);
-
 	on_each_cpu(drain_magazine, s, 1);
+	free_depot(s, false);
+}
+
+/*
+ * Free the supply and every page it holds. Only when no hook can run any
+ * more (after dynstack_unregister(), or on a supply the hooks never saw):
+ * it empties the magazines of other CPUs, offline ones included.
+ */
+void ds_supply_destroy(struct ds_supply *s)
+{
+	int cpu;
+
 	raw_spin_lock_irq(&s->lock);
-	list_splice_init(&s->depot, &all);
-	s->depot_nr = 0;
+	for_each_possible_cpu(cpu)
+		magazine_to_depot(s, per_cpu_ptr(s->mags, cpu));
 	raw_spin_unlock_irq(&s->lock);
-	list_for_each_entry_safe(page, tmp, &all, lru)
-		__free_page(page);
+	free_depot(s, true);
+	free_percpu(s->mags);
+	free_percpu(s->stats);
 }
 
 /* Pages in @cpu's magazine: another CPU's, a stale snapshot is fine. */

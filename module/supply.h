@@ -58,6 +58,7 @@ struct ds_supply {
 
 int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
 		   void (*kick)(struct ds_supply *s));
+/* Frees every page: only when no hook can run (after unregister). */
 void ds_supply_destroy(struct ds_supply *s);
 unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 			    unsigned int nr);
@@ -66,7 +67,6 @@ bool ds_supply_admit(struct ds_supply *s);
 /* A switch-out refused by admission control, on this CPU, IRQs off. */
 void ds_supply_count_refused(struct ds_supply *s);
 int ds_supply_refill(struct ds_supply *s, gfp_t gfp);
-void ds_supply_drain_caches(struct ds_supply *s);
 void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu);
 
 struct ds_supply_levels {
