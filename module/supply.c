@@ -21,6 +21,8 @@
 #include <linux/gfp.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
+#include <linux/export.h>
+#include <kunit/visibility.h>
 
 #include <linux/smp.h>
 
@@ -44,6 +46,7 @@ int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_init);
 
 static struct page *pop(struct list_head *list, unsigned long *nr)
 {
@@ -120,6 +123,7 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	}
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_take);
 
 /**
  * ds_supply_give - take back @nr zero-filled pages; IRQs off
@@ -157,6 +161,7 @@ void ds_supply_give(struct ds_supply *s, struct page **pages, unsigned int nr)
 		s->kick(s);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_give);
 
 /*
  * Admission control: may a switch-out create debt (missing pages that a
@@ -169,6 +174,7 @@ bool ds_supply_admit(struct ds_supply *s)
 	return READ_ONCE(s->t->detach) &&
 	       READ_ONCE(s->reserve_nr) >= READ_ONCE(s->t->reserve_pages);
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_admit);
 
 void ds_supply_count_refused(struct ds_supply *s)
 {
@@ -240,6 +246,7 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 		__free_page(page);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_refill);
 
 /* Called with s->lock held: the magazine's pages go to the depot. */
 static void magazine_to_depot(struct ds_supply *s, struct ds_magazine *mag)
@@ -276,6 +283,7 @@ void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu)
 	magazine_to_depot(s, per_cpu_ptr(s->mags, cpu));
 	raw_spin_unlock_irq(&s->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_cpu_dead);
 
 /* On each CPU, IRQs off (on_each_cpu()): its magazine into the depot. */
 static void drain_magazine(void *arg)
@@ -300,6 +308,7 @@ void ds_supply_drain(struct ds_supply *s)
 	on_each_cpu(drain_magazine, s, 1);
 	free_depot(s, false);
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_drain);
 
 /*
  * Free the supply and every page it holds. Only when no hook can run any
@@ -318,6 +327,7 @@ void ds_supply_destroy(struct ds_supply *s)
 	free_percpu(s->mags);
 	free_percpu(s->stats);
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_destroy);
 
 /* Pages in @cpu's magazine: another CPU's, a stale snapshot is fine. */
 unsigned int ds_supply_cpu_level(struct ds_supply *s, int cpu)
@@ -341,6 +351,7 @@ void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l)
 	l->trimmed = s->trimmed;
 	raw_spin_unlock_irq(&s->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_levels);
 
 /* The statistics of @cpu, or their sum over all CPUs if @cpu < 0. */
 void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum)
@@ -366,3 +377,4 @@ void ds_supply_stats(struct ds_supply *s, int cpu, struct ds_cpu_stats *sum)
 		sum->refused += READ_ONCE(st->refused);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_stats);

@@ -10,7 +10,9 @@
 #include <linux/stddef.h>
 #include <linux/errno.h>
 #include <linux/mutex.h>
+#include <linux/export.h>
 #include <linux/dynstack.h>
+#include <kunit/visibility.h>
 
 #include "tunables.h"
 
@@ -40,13 +42,16 @@ const struct ds_tunable_desc ds_tunable_descs[] = {
 	DESC(partial_fork, 0, 0,
 	     "retired: new stacks are always full, so that no new task waits (only 0)"),
 };
+EXPORT_SYMBOL_IF_KUNIT(ds_tunable_descs);
 const unsigned int ds_nr_tunables = ARRAY_SIZE(ds_tunable_descs);
+EXPORT_SYMBOL_IF_KUNIT(ds_nr_tunables);
 
 /* One worst-case wakeup on every possible CPU. */
 u32 ds_reserve_min(void)
 {
 	return (DYNSTACK_PAGES - 1) * nr_cpu_ids;
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_reserve_min);
 
 void ds_tunables_default(struct ds_tunables *t)
 {
@@ -63,6 +68,7 @@ void ds_tunables_default(struct ds_tunables *t)
 		.partial_fork = 0,
 	};
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_tunables_default);
 
 static u32 field(const struct ds_tunables *t, const struct ds_tunable_desc *d)
 {
@@ -96,6 +102,7 @@ int ds_tunables_validate(const struct ds_tunables *t, const char **why)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_tunables_validate);
 
 static struct ds_tunables live;
 /*

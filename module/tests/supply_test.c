@@ -11,9 +11,9 @@
 #include <linux/sched.h>
 #include <linux/cpumask.h>
 
-/* The code under test, built into this module with its static helpers. */
-#include "../supply.c"
-#include "../tunables.c"
+/* The code under test: dynstack.ko exports it when CONFIG_KUNIT is on. */
+#include "../supply.h"
+#include "../tunables.h"
 
 static int kicks;
 
@@ -305,3 +305,4 @@ kunit_test_suite(supply_suite);
 
 MODULE_DESCRIPTION("dynstack.ko: KUnit tests of the page supply and tunables");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -21,6 +21,11 @@ kunit_collect() {
 	done
 }
 
+# The modules a .ko needs, from its .modinfo section (depends=a,b).
+module_depends() {
+	tr '\0' '\n' <"$1" | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
 seen=
 kunit_collect
 for ko in "$DYNSTACK_MODDIR"/*_test.ko; do
@@ -29,14 +34,25 @@ for ko in "$DYNSTACK_MODDIR"/*_test.ko; do
 	echo "run-tests: insmod $m"
 	args=
 	[ "$m" = dynstack_harness_test ] && args="expect_cpus=${DYNSTACK_EXPECT_CPUS:-1} expect_debug=$([ "$DYNSTACK_CONFIG" = debug ] && echo 1 || echo 0)"
+	# insmod does not resolve dependencies: load what the test imports
+	# (its modinfo depends=, e.g. dynstack for the supply suite) first.
+	deps=$(module_depends "$ko")
+	loaded=
+	for d in $deps; do
+		[ -e "/sys/module/$d" ] && continue
+		insmod "$DYNSTACK_MODDIR/$d.ko" && loaded="$d $loaded"
+	done
 	if ! insmod "$ko" $args; then
 		out "BEGIN module $m"
 		out "not ok 1 insmod $m"
 		out "END module $m"
-		continue
+	else
+		kunit_collect
+		rmmod "$m" || echo "run-tests: rmmod $m failed"
 	fi
-	kunit_collect
-	rmmod "$m" || echo "run-tests: rmmod $m failed"
+	for d in $loaded; do
+		rmmod "$d" || echo "run-tests: rmmod $d failed"
+	done
 done
 
 # The stress test runs 60 s in the debug configuration, 20 s in the fast one.
