@@ -63,6 +63,10 @@ export)
 	# which git am and patch accept): checkpatch run on a patch that git
 	# tracks checks it as a file and would call " " trailing whitespace.
 	sed -i 's/^ $//' "$top"/kernel/patches/*.patch
+	# The cover letter carries the date of the last patch, not the time
+	# of the export, so that an unchanged series exports unchanged.
+	date=$(git log -1 --format='%aD' HEAD)
+	sed -i "3s/^Date: .*/Date: $date/" "$top"/kernel/patches/0000-cover-letter.patch
 	ls "$top"/kernel/patches
 	;;
 *)
