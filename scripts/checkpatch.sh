@@ -13,7 +13,7 @@ bad=0
 # avoid the warning without changing the output format.
 # FILE_PATH_CHANGES: asked of every patch that adds a file and does not
 # touch MAINTAINERS; patch 6 adds the entry for kernel/dynstack/, and the
-# KUnit patch adds files below it.
+# reclaimer, statistics and KUnit patches add files below it.
 for p in "$top"/kernel/patches/*.patch; do
 	out=$(perl "$cp" --no-tree -q --terse --strict \
 		--ignore LOGGING_CONTINUATION,FILE_PATH_CHANGES "$p") || bad=1
