@@ -10,6 +10,7 @@
  *   stats.c     the statistics, gathered from the core and the parts
  *   sysfs.c     /sys/kernel/mm/dynstack/
  *   ioctl.c     /dev/dynstack
+ *   params.c    the module parameters: every tunable, at load time
  */
 #ifndef _DYNSTACK_MOD_H
 #define _DYNSTACK_MOD_H
@@ -21,6 +22,9 @@
 #include "supply.h"
 
 struct task_struct;
+
+/* params.c: what the load gave; returns which fields (BIT_ULL(index)). */
+u64 ds_params_given(struct ds_tunables *vals);
 
 /* policy.c */
 int ds_policy_register(void);

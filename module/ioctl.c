@@ -17,6 +17,7 @@
 #include <linux/capability.h>
 #include <linux/cpumask.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "dynstack_mod.h"
 #include "../uapi/linux/dynstack.h"
@@ -74,7 +75,8 @@ static long ioc_version(void __user *uarg)
 	v.abi_version = DYNSTACK_ABI_VERSION;
 	v.features = DYNSTACK_FEAT_DETACH | DYNSTACK_FEAT_RECLAIM |
 		     DYNSTACK_FEAT_PER_CPU_STATS | DYNSTACK_FEAT_TASK_INFO |
-		     DYNSTACK_FEAT_WAIT;
+		     DYNSTACK_FEAT_WAIT | DYNSTACK_FEAT_POLICY_MASK |
+		     DYNSTACK_FEAT_TUNABLE_INFO;
 	v.page_size = PAGE_SIZE;
 	v.stack_pages = DYNSTACK_PAGES;
 	v.nr_cpu_ids = nr_cpu_ids;
@@ -177,43 +179,59 @@ static long ioc_cpu_stats(void __user *uarg)
 	return PUT(c, uarg, usize);
 }
 
-static void policy_from_tunables(struct dynstack_policy *p,
-				 const struct ds_tunables *t)
+/* A u32 field of the ioctl's struct dynstack_policy. */
+static u32 *policy_field(struct dynstack_policy *p, const struct ds_tunable_desc *d)
 {
-	p->detach = t->detach;
-	p->magazine_size = t->magazine_size;
-	p->depot_low = t->depot_low;
-	p->depot_high = t->depot_high;
-	p->reserve_pages = t->reserve_pages;
-	p->reclaim_interval_ms = t->reclaim_interval_ms;
-	p->reclaim_touched = t->reclaim_touched;
-	p->pin_kthreads = t->pin_kthreads;
-	p->min_sleep_us = t->min_sleep_us;
-	p->partial_fork = t->partial_fork;
+	return (u32 *)((char *)p + d->uoffset);
+}
+
+/* The tunables a caller of @usize bytes sent: those its struct covers. */
+static u64 policy_fields_sent(u32 usize)
+{
+	u64 mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < ds_nr_tunables; i++)
+		if (ds_tunable_descs[i].uoffset + sizeof(u32) <= usize)
+			mask |= BIT_ULL(i);
+	return mask;
 }
 
 static long ioc_get_policy(void __user *uarg)
 {
 	struct dynstack_policy p;
 	struct ds_tunables t;
+	unsigned int i;
 	u32 usize;
 	int err = GET(p, DYNSTACK_POLICY_SIZE_VER0, uarg, usize);
 
 	if (err)
 		return err;
-	if (p.flags)
+	if (p.flags || p.mask || p.error_field || p.__reserved)
 		return -EINVAL;
 	ds_tunables_get(&t);
+	/* mask and error_field stay 0: the struct can be sent back as is. */
 	memset(&p, 0, sizeof(p));
-	policy_from_tunables(&p, &t);
+	for (i = 0; i < ds_nr_tunables; i++)
+		*policy_field(&p, &ds_tunable_descs[i]) =
+			*(u32 *)((char *)&t + ds_tunable_descs[i].offset);
 	return PUT(p, uarg, usize);
 }
 
+/*
+ * SET: the fields in p.mask (DYNSTACK_POLICY_SET_MASK) or those the
+ * caller's struct covers, read-modify-validate-publish under the tunables'
+ * mutex (ds_tunables_update()). On EINVAL the caller gets its struct back
+ * with error_field set: the refused field, or -1 when no one field is to
+ * blame (flags, mask).
+ */
 static long ioc_set_policy(void __user *uarg)
 {
+	struct ds_tunables_error bad = { .field = -1 };
 	struct dynstack_policy p;
-	struct ds_tunables t;
-	const char *why;
+	struct ds_tunables vals;
+	u64 known = policy_fields_sent(U32_MAX), mask;
+	unsigned int i;
 	u32 usize;
 	int err;
 
@@ -222,22 +240,54 @@ static long ioc_set_policy(void __user *uarg)
 	err = GET(p, DYNSTACK_POLICY_SIZE_VER0, uarg, usize);
 	if (err)
 		return err;
-	if (p.flags)
+	if ((p.flags & ~DYNSTACK_POLICY_SET_MASK) || p.error_field || p.__reserved)
+		goto refuse;
+	if (p.flags & DYNSTACK_POLICY_SET_MASK) {
+		if (!p.mask || (p.mask & ~known))
+			goto refuse;
+		mask = p.mask;
+	} else {
+		if (p.mask)
+			goto refuse;
+		mask = policy_fields_sent(usize);
+	}
+	for (i = 0; i < ds_nr_tunables; i++)
+		*(u32 *)((char *)&vals + ds_tunable_descs[i].offset) =
+			*policy_field(&p, &ds_tunable_descs[i]);
+	err = ds_tunables_update(&vals, mask, &bad);
+	if (err != -EINVAL)
+		return err;
+refuse:
+	/* A caller whose struct has no error_field just gets EINVAL. */
+	p.error_field = bad.field;
+	if (PUT(p, uarg, usize))
+		return -EFAULT;
+	return -EINVAL;
+}
+
+static long ioc_tunable(void __user *uarg)
+{
+	const struct ds_tunable_desc *d;
+	struct dynstack_tunable k;
+	u32 usize, index;
+	int err = GET(k, DYNSTACK_TUNABLE_SIZE_VER0, uarg, usize);
+
+	if (err)
+		return err;
+	if (k.flags)
 		return -EINVAL;
-	t = (struct ds_tunables) {
-		.detach = p.detach,
-		.magazine_size = p.magazine_size,
-		.depot_low = p.depot_low,
-		.depot_high = p.depot_high,
-		.reserve_pages = p.reserve_pages,
-		.reclaim_interval_ms = p.reclaim_interval_ms,
-		.reclaim_touched = p.reclaim_touched,
-		.pin_kthreads = p.pin_kthreads,
-		.min_sleep_us = p.min_sleep_us,
-		.partial_fork = p.partial_fork,
-	};
-	/* All or nothing. */
-	return ds_tunables_set(&t, &why);
+	if (k.index >= ds_nr_tunables)
+		return -ENOENT;
+	index = k.index;
+	d = &ds_tunable_descs[index];
+	memset(&k, 0, sizeof(k));
+	k.index = index;
+	k.min = d->min;
+	k.max = d->max;
+	k.value = ds_tunable_get_one(d);
+	strscpy(k.name, d->name, sizeof(k.name));
+	strscpy(k.help, d->help, sizeof(k.help));
+	return PUT(k, uarg, usize);
 }
 
 static long ioc_task(void __user *uarg)
@@ -290,25 +340,34 @@ static long ioc_reclaim(void __user *uarg)
 	return PUT(k, uarg, usize);
 }
 
+/*
+ * Match on the type and number only: the size bits are the VER0 size in
+ * our header, but a newer caller's may differ, and the struct's own @size
+ * is what get_arg() checks (as fs/nsfs.c does for its extensible ioctls).
+ */
 static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case DYNSTACK_IOC_VERSION:
+	if (_IOC_TYPE(cmd) != DYNSTACK_IOC_MAGIC)
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(DYNSTACK_IOC_VERSION):
 		return ioc_version(uarg);
-	case DYNSTACK_IOC_STATS:
+	case _IOC_NR(DYNSTACK_IOC_STATS):
 		return ioc_stats(uarg);
-	case DYNSTACK_IOC_CPU_STATS:
+	case _IOC_NR(DYNSTACK_IOC_CPU_STATS):
 		return ioc_cpu_stats(uarg);
-	case DYNSTACK_IOC_GET_POLICY:
+	case _IOC_NR(DYNSTACK_IOC_GET_POLICY):
 		return ioc_get_policy(uarg);
-	case DYNSTACK_IOC_SET_POLICY:
+	case _IOC_NR(DYNSTACK_IOC_SET_POLICY):
 		return ioc_set_policy(uarg);
-	case DYNSTACK_IOC_TASK:
+	case _IOC_NR(DYNSTACK_IOC_TASK):
 		return ioc_task(uarg);
-	case DYNSTACK_IOC_RECLAIM:
+	case _IOC_NR(DYNSTACK_IOC_RECLAIM):
 		return ioc_reclaim(uarg);
+	case _IOC_NR(DYNSTACK_IOC_TUNABLE):
+		return ioc_tunable(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -20,11 +20,6 @@
 
 #include "dynstack_mod.h"
 
-static unsigned int reserve_pages;
-module_param(reserve_pages, uint, 0444);
-MODULE_PARM_DESC(reserve_pages,
-		 "emergency reserve filled before registering (default: 2 * (pages per stack - 1) * CPUs)");
-
 /* A change of the tunables was published: act on it (tunables_mutex held). */
 static void tunables_changed(void)
 {
@@ -41,12 +36,17 @@ static void tunables_changed(void)
 static int __init dynstack_mod_init(void)
 {
 	struct ds_supply_levels lv;
-	const char *why;
+	struct ds_tunables_error bad;
+	struct ds_tunables given;
+	u64 mask = ds_params_given(&given);
 	int err;
 
-	if (ds_tunables_init(reserve_pages, tunables_changed, &why)) {
-		pr_err("reserve_pages=%u is invalid (%s; minimum %u)\n",
-		       reserve_pages, why, ds_reserve_min());
+	if (ds_tunables_init(&given, mask, tunables_changed, &bad)) {
+		const struct ds_tunable_desc *d = &ds_tunable_descs[bad.field];
+
+		pr_err("%s=%u refused: %s (range %u..%u; %s)\n", d->name,
+		       *(u32 *)((char *)&given + d->offset), bad.why, d->min,
+		       d->max, d->help);
 		return -EINVAL;
 	}
 	err = ds_refill_init(ds_tunables_live());

@@ -36,13 +36,14 @@ static ssize_t tunable_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
 	struct ds_tunable_attr *ta = container_of(attr, struct ds_tunable_attr, attr);
-	const char *why;
+	struct ds_tunables_error why;
 	u32 val;
 	int err;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (kstrtou32(buf, 0, &val))
+	/* Decimal, as shown and as dynstackctl reads it: "010" is 10. */
+	if (kstrtou32(buf, 10, &val))
 		return -EINVAL;
 	err = ds_tunable_set_one(ta->desc, val, &why);
 	return err ? err : count;

@@ -12,37 +12,48 @@
 #include <linux/mutex.h>
 #include <linux/export.h>
 #include <linux/dynstack.h>
+#include <linux/build_bug.h>
 #include <kunit/visibility.h>
 
 #include "tunables.h"
+#include "../uapi/linux/dynstack.h"
 
-#define DESC(field, lo, hi, text) {					\
+/*
+ * The one list of tunables. Its order is the ABI's DYNSTACK_POLICY_* (the
+ * index of a field in the ioctl's mask and error_field), and each entry
+ * knows where its field is in struct ds_tunables and in the ioctl's
+ * struct dynstack_policy, so no other file lists the fields again.
+ */
+#define DESC(idx, field, lo, hi, text)					\
+	[DYNSTACK_POLICY_##idx] = {					\
 	.name = #field, .offset = offsetof(struct ds_tunables, field),	\
+	.uoffset = offsetof(struct dynstack_policy, field),		\
 	.min = (lo), .max = (hi), .help = (text) }
 
 const struct ds_tunable_desc ds_tunable_descs[] = {
-	DESC(detach, 0, 1,
+	DESC(DETACH, detach, 0, 1,
 	     "take stack pages away at all, at switch-out and by the reclaim pass (0/1)"),
-	DESC(magazine_size, 1, DS_MAG_MAX,
+	DESC(MAGAZINE_SIZE, magazine_size, 1, DS_MAG_MAX,
 	     "pages kept per CPU for wakeups"),
-	DESC(depot_low, 0, 1 << 20,
-	     "refill the shared depot below this many pages"),
-	DESC(depot_high, 1, 1 << 22,
-	     "give depot pages back to the page allocator above this"),
-	DESC(reserve_pages, 0, 1 << 20,
+	DESC(DEPOT_LOW, depot_low, 0, 1 << 20,
+	     "refill the shared depot below this many pages; below depot_high"),
+	DESC(DEPOT_HIGH, depot_high, 1, 1 << 22,
+	     "give depot pages back to the page allocator above this; above depot_low"),
+	DESC(RESERVE_PAGES, reserve_pages, 0, 1 << 20,
 	     "emergency reserve; at least (pages per stack - 1) * CPUs"),
-	DESC(reclaim_interval_ms, 0, 3600000,
+	DESC(RECLAIM_INTERVAL_MS, reclaim_interval_ms, 0, 3600000,
 	     "period of the reclaim pass over sleeping tasks; 0 = off, else >= 10"),
-	DESC(reclaim_touched, 0, 1,
+	DESC(RECLAIM_TOUCHED, reclaim_touched, 0, 1,
 	     "the reclaim pass also takes touched pages below the stack pointer (0/1)"),
-	DESC(pin_kthreads, 1, 1,
+	DESC(PIN_KTHREADS, pin_kthreads, 1, 1,
 	     "kernel threads keep full stacks: always, the core enforces it (only 1)"),
-	DESC(min_sleep_us, 0, 60000000,
+	DESC(MIN_SLEEP_US, min_sleep_us, 0, 60000000,
 	     "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"),
-	DESC(partial_fork, 0, 0,
+	DESC(PARTIAL_FORK, partial_fork, 0, 0,
 	     "retired: new stacks are always full, so that no new task waits (only 0)"),
 };
 EXPORT_SYMBOL_IF_KUNIT(ds_tunable_descs);
+static_assert(ARRAY_SIZE(ds_tunable_descs) == DYNSTACK_POLICY_PARTIAL_FORK + 1);
 const unsigned int ds_nr_tunables = ARRAY_SIZE(ds_tunable_descs);
 EXPORT_SYMBOL_IF_KUNIT(ds_nr_tunables);
 
@@ -75,7 +86,17 @@ static u32 field(const struct ds_tunables *t, const struct ds_tunable_desc *d)
 	return *(const u32 *)((const char *)t + d->offset);
 }
 
-int ds_tunables_validate(const struct ds_tunables *t, const char **why)
+/*
+ * ds_tunables_validate - is @t a valid set of tunables?
+ * @t: the set
+ * @changed: the fields (BIT(index)) the caller changes, to blame one of
+ *	     them when a rule between two fields is broken
+ * @err: on error, the field to blame and why
+ *
+ * Return: 0, or -EINVAL with @err filled in.
+ */
+int ds_tunables_validate(const struct ds_tunables *t, u64 changed,
+			 struct ds_tunables_error *err)
 {
 	unsigned int i;
 
@@ -84,20 +105,26 @@ int ds_tunables_validate(const struct ds_tunables *t, const char **why)
 		u32 v = field(t, d);
 
 		if (v < d->min || v > d->max) {
-			*why = d->name;
+			err->field = i;
+			err->why = "out of range";
 			return -EINVAL;
 		}
 	}
 	if (t->depot_low >= t->depot_high) {
-		*why = "depot_low must be below depot_high";
+		err->field = (changed & BIT_ULL(DYNSTACK_POLICY_DEPOT_HIGH)) &&
+			     !(changed & BIT_ULL(DYNSTACK_POLICY_DEPOT_LOW)) ?
+			     DYNSTACK_POLICY_DEPOT_HIGH : DYNSTACK_POLICY_DEPOT_LOW;
+		err->why = "depot_low must be below depot_high";
 		return -EINVAL;
 	}
 	if (t->reserve_pages < ds_reserve_min()) {
-		*why = "reserve_pages below one worst-case wakeup per CPU";
+		err->field = DYNSTACK_POLICY_RESERVE_PAGES;
+		err->why = "reserve_pages below one worst-case wakeup per CPU";
 		return -EINVAL;
 	}
 	if (t->reclaim_interval_ms && t->reclaim_interval_ms < 10) {
-		*why = "reclaim_interval_ms must be 0 or at least 10";
+		err->field = DYNSTACK_POLICY_RECLAIM_INTERVAL_MS;
+		err->why = "reclaim_interval_ms must be 0 or at least 10";
 		return -EINVAL;
 	}
 	return 0;
@@ -120,20 +147,26 @@ static u32 *field_ptr(struct ds_tunables *t, const struct ds_tunable_desc *d)
 }
 
 /**
- * ds_tunables_init - the defaults, with the module parameter applied
- * @reserve_pages: the module parameter; 0 keeps the default
+ * ds_tunables_init - the defaults, with the module parameters applied
+ * @given: the values of the module parameters given at load
+ * @mask: which fields of @given were given (BIT_ULL(index))
  * @on_change: called after every published change, tunables_mutex held
- * @why: on error, what is wrong
+ * @err: on error, the field to blame and why
  *
  * Return: 0, or -EINVAL.
  */
-int ds_tunables_init(u32 reserve_pages, void (*on_change)(void), const char **why)
+int ds_tunables_init(const struct ds_tunables *given, u64 mask,
+		     void (*on_change)(void), struct ds_tunables_error *err)
 {
+	unsigned int i;
+
 	ds_tunables_default(&live);
-	if (reserve_pages)
-		live.reserve_pages = reserve_pages;
+	for (i = 0; i < ds_nr_tunables; i++)
+		if (mask & BIT_ULL(i))
+			*field_ptr(&live, &ds_tunable_descs[i]) =
+				field(given, &ds_tunable_descs[i]);
 	changed = on_change;
-	return ds_tunables_validate(&live, why);
+	return ds_tunables_validate(&live, mask, err);
 }
 
 const struct ds_tunables *ds_tunables_live(void)
@@ -148,57 +181,52 @@ void ds_tunables_get(struct ds_tunables *t)
 	mutex_unlock(&tunables_mutex);
 }
 
-/* Validate @new and publish it, tunables_mutex held. */
-static int publish(const struct ds_tunables *new, const char **why)
-{
-	unsigned int i;
-	int err;
-
-	lockdep_assert_held(&tunables_mutex);
-	err = ds_tunables_validate(new, why);
-	if (err)
-		return err;
-	/* Field by field: the readers look at one field at a time. */
-	for (i = 0; i < ds_nr_tunables; i++)
-		WRITE_ONCE(*field_ptr(&live, &ds_tunable_descs[i]),
-			   field(new, &ds_tunable_descs[i]));
-	if (changed)
-		changed();
-	return 0;
-}
-
 /**
- * ds_tunables_set - validate and publish a new set of tunables
- * @new: the whole set
- * @why: on error, what is wrong with it
+ * ds_tunables_update - change some tunables, the others as they are now
+ * @vals: the new values of the fields in @mask (the other fields unused)
+ * @mask: BIT_ULL(index) of each field to change (DYNSTACK_POLICY_*)
+ * @err: on error, the field to blame and why
  *
- * All or nothing: an invalid set changes nothing.
+ * Read, change, validate and publish under one mutex, so that two writers
+ * changing different fields cannot undo each other. All or nothing: an
+ * invalid result changes nothing.
  *
  * Return: 0, or -EINVAL.
  */
-int ds_tunables_set(const struct ds_tunables *new, const char **why)
+int ds_tunables_update(const struct ds_tunables *vals, u64 mask,
+		       struct ds_tunables_error *err)
 {
-	int err;
+	struct ds_tunables new;
+	unsigned int i;
+	int ret;
 
 	mutex_lock(&tunables_mutex);
-	err = publish(new, why);
+	new = live;
+	for (i = 0; i < ds_nr_tunables; i++)
+		if (mask & BIT_ULL(i))
+			*field_ptr(&new, &ds_tunable_descs[i]) =
+				field(vals, &ds_tunable_descs[i]);
+	ret = ds_tunables_validate(&new, mask, err);
+	if (!ret) {
+		/* Field by field: the readers look at one field at a time. */
+		for (i = 0; i < ds_nr_tunables; i++)
+			WRITE_ONCE(*field_ptr(&live, &ds_tunable_descs[i]),
+				   field(&new, &ds_tunable_descs[i]));
+		if (changed)
+			changed();
+	}
 	mutex_unlock(&tunables_mutex);
-	return err;
+	return ret;
 }
 
 /* Change one field, the others as they are now, in one locked section. */
 int ds_tunable_set_one(const struct ds_tunable_desc *d, u32 val,
-		       const char **why)
+		       struct ds_tunables_error *err)
 {
-	struct ds_tunables new;
-	int err;
+	struct ds_tunables vals = {};
 
-	mutex_lock(&tunables_mutex);
-	new = live;
-	*field_ptr(&new, d) = val;
-	err = publish(&new, why);
-	mutex_unlock(&tunables_mutex);
-	return err;
+	*field_ptr(&vals, d) = val;
+	return ds_tunables_update(&vals, BIT_ULL(d - ds_tunable_descs), err);
 }
 
 u32 ds_tunable_get_one(const struct ds_tunable_desc *d)

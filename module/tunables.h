@@ -34,32 +34,42 @@ struct ds_tunables {
 
 struct ds_tunable_desc {
 	const char *name;
-	size_t offset;
+	size_t offset;		/* in struct ds_tunables */
+	size_t uoffset;		/* in the ioctl's struct dynstack_policy */
 	u32 min, max;
 	const char *help;
+};
+
+/* What is wrong with a set of tunables. */
+struct ds_tunables_error {
+	int field;		/* index in ds_tunable_descs, DYNSTACK_POLICY_* */
+	const char *why;
 };
 
 extern const struct ds_tunable_desc ds_tunable_descs[];
 extern const unsigned int ds_nr_tunables;
 
 void ds_tunables_default(struct ds_tunables *t);
-/* 0 if valid; else -EINVAL with a reason in *why. */
-int ds_tunables_validate(const struct ds_tunables *t, const char **why);
+/* 0 if valid; else -EINVAL with the field and the reason in @err. */
+int ds_tunables_validate(const struct ds_tunables *t, u64 changed,
+			 struct ds_tunables_error *err);
 u32 ds_reserve_min(void);
 
 /*
  * The live set. Readers in the hooks and workers use READ_ONCE() on single
- * fields of ds_tunables_live(); writers go through ds_tunables_set() or
- * ds_tunable_set_one(), which validate the whole set and publish it all or
- * nothing under one mutex, then call the @changed callback given to
- * ds_tunables_init() with that mutex held.
+ * fields of ds_tunables_live(); writers go through ds_tunables_update() or
+ * ds_tunable_set_one(), which change the fields asked for, validate the
+ * whole set and publish it all or nothing under one mutex, then call the
+ * @changed callback given to ds_tunables_init() with that mutex held.
  */
-int ds_tunables_init(u32 reserve_pages, void (*changed)(void), const char **why);
+int ds_tunables_init(const struct ds_tunables *given, u64 mask,
+		     void (*changed)(void), struct ds_tunables_error *err);
 const struct ds_tunables *ds_tunables_live(void);
 void ds_tunables_get(struct ds_tunables *t);
-int ds_tunables_set(const struct ds_tunables *new, const char **why);
+int ds_tunables_update(const struct ds_tunables *vals, u64 mask,
+		       struct ds_tunables_error *err);
 int ds_tunable_set_one(const struct ds_tunable_desc *d, u32 val,
-		       const char **why);
+		       struct ds_tunables_error *err);
 u32 ds_tunable_get_one(const struct ds_tunable_desc *d);
 
 #endif /* _DYNSTACK_TUNABLES_H */

@@ -14,6 +14,7 @@
 /* The code under test: dynstack.ko exports it when CONFIG_KUNIT is on. */
 #include "../supply.h"
 #include "../tunables.h"
+#include "../../uapi/linux/dynstack.h"
 
 static int kicks;
 
@@ -243,44 +244,53 @@ static void supply_drain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lv.reserve, 2UL);
 }
 
+#define ONLY(f)	BIT_ULL(DYNSTACK_POLICY_##f)
+
 static void tunables_validation(struct kunit *test)
 {
+	struct ds_tunables_error err;
 	struct ds_tunables t, bad;
-	const char *why = NULL;
 	unsigned int i;
 
 	ds_tunables_default(&t);
-	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&t, &why), 0);
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&t, 0, &err), 0);
 	KUNIT_EXPECT_GE(test, t.reserve_pages, ds_reserve_min());
 
-	/* Every field, one past each end of its range. */
+	/* Every field, one past each end of its range, is blamed itself. */
 	for (i = 0; i < ds_nr_tunables; i++) {
 		const struct ds_tunable_desc *d = &ds_tunable_descs[i];
 		u32 *v = (u32 *)((char *)&bad + d->offset);
 
 		bad = t;
 		*v = d->max + 1;
-		KUNIT_EXPECT_EQ_MSG(test, ds_tunables_validate(&bad, &why), -EINVAL,
-				    "%s = %u", d->name, *v);
-		KUNIT_EXPECT_STREQ(test, why, d->name);
+		err.field = -1;
+		KUNIT_EXPECT_EQ_MSG(test, ds_tunables_validate(&bad, BIT_ULL(i), &err),
+				    -EINVAL, "%s = %u", d->name, *v);
+		KUNIT_EXPECT_EQ_MSG(test, err.field, (int)i, "%s", d->name);
 		if (d->min > 0) {
 			*v = d->min - 1;
-			KUNIT_EXPECT_EQ_MSG(test, ds_tunables_validate(&bad, &why),
+			KUNIT_EXPECT_EQ_MSG(test, ds_tunables_validate(&bad, BIT_ULL(i), &err),
 					    -EINVAL, "%s = %u", d->name, *v);
 		}
 	}
 
+	/* A broken rule between two fields blames the one that changed. */
 	bad = t;
 	bad.depot_low = bad.depot_high;
-	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, &why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, ONLY(DEPOT_LOW), &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.field, DYNSTACK_POLICY_DEPOT_LOW);
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, ONLY(DEPOT_HIGH), &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.field, DYNSTACK_POLICY_DEPOT_HIGH);
 	bad = t;
 	bad.reserve_pages = ds_reserve_min() - 1;
-	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, &why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, 0, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.field, DYNSTACK_POLICY_RESERVE_PAGES);
 	bad = t;
 	bad.reclaim_interval_ms = 9;
-	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, &why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, 0, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.field, DYNSTACK_POLICY_RECLAIM_INTERVAL_MS);
 	bad.reclaim_interval_ms = 0;
-	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, &why), 0);
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, 0, &err), 0);
 }
 
 static struct kunit_case supply_cases[] = {

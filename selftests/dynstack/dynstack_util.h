@@ -139,6 +139,28 @@ static inline int put_file(const char *path, const char *val)
 	return ret;
 }
 
+/* Write @val in decimal to the file at @path; 0 or -1 with errno. */
+static inline int write_u32(const char *path, unsigned int val)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", val);
+	return put_file(path, buf);
+}
+
+/* The decimal number in the file at @path, or -1U. */
+static inline unsigned int read_u32(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
+
+	if (fd < 0)
+		return -1U;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? (unsigned int)strtoul(buf, NULL, 10) : -1U;
+}
+
 /* Load the module at @path with @params; 0 or -1 with errno. */
 static inline int load_ko(const char *path, const char *params)
 {

@@ -6,6 +6,7 @@
  * --drop-caps.
  */
 #include <sys/capability.h>
+#include <linux/dynstack.h>
 #include "dynstack_util.h"
 #include "kselftest_harness.h"
 
@@ -199,6 +200,13 @@ TEST_F(ctl, bad_values_are_explained_and_change_nothing)
 	ctl(r, false, "set nonsense=1");
 	EXPECT_EQ(r->rc, 2);
 	EXPECT_NE(strstr(r->err, "nonsense"), NULL);
+	/* A rule only the module knows: its refusal names the field. */
+	ctl(r, false, "set reserve_pages=1");
+	EXPECT_EQ(r->rc, 2);
+	EXPECT_NE(strstr(r->err, "refused reserve_pages=1"), NULL) TH_LOG("%s", r->err);
+	/* Syntax is checked before the device is opened. */
+	ctl(r, false, "--device /nonexistent set magazine_size=x");
+	EXPECT_EQ(r->rc, 2) TH_LOG("%s", r->err);
 	ctl(r, false, "stauts");
 	EXPECT_EQ(r->rc, 2);
 	EXPECT_EQ(sysfs_val("magazine_size"), before);
@@ -250,7 +258,7 @@ TEST_F(ctl, every_read_command_json)
 	EXPECT_EQ(r->rc, 0) TH_LOG("%s", r->err);
 	EXPECT_GT(jnum(r->out, "scanned"), 0);
 	ctl(r, false, "--json version");
-	EXPECT_EQ(jnum(r->out, "module_abi_version"), 1);
+	EXPECT_EQ(jnum(r->out, "module_abi_version"), DYNSTACK_ABI_VERSION);
 	ctl(r, false, "watch -i 1 -n 2");
 	EXPECT_EQ(r->rc, 0);
 	EXPECT_NE(strstr(strstr(r->out, "stacks:") + 1, "stacks:"), NULL);

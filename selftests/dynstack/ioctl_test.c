@@ -178,7 +178,7 @@ TEST_F(dev, policy_round_trip)
 	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &orig), 0);
 }
 
-/* A caller built against ABI VER0 keeps working, with VER0 semantics. */
+/* A caller built against ABI VER0 keeps working. */
 TEST_F(dev, old_struct_size)
 {
 	struct dynstack_policy p = { .size = DYNSTACK_POLICY_SIZE_VER0 }, cur;
@@ -190,9 +190,15 @@ TEST_F(dev, old_struct_size)
 	cur = get_policy(self->fd);
 	ASSERT_GT(cur.min_sleep_us, 0);
 	/* A VER0 set zero-extends: min_sleep_us 0, "take at every switch-out". */
+	/*
+	 * A VER0 set changes the fields it sent; min_sleep_us, past its size,
+	 * keeps its value instead of being reset to 0.
+	 */
 	p.size = DYNSTACK_POLICY_SIZE_VER0;
+	p.magazine_size = cur.magazine_size == 9 ? 10 : 9;
 	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p), 0);
-	EXPECT_EQ(get_policy(self->fd).min_sleep_us, 0);
+	EXPECT_EQ(get_policy(self->fd).min_sleep_us, cur.min_sleep_us);
+	EXPECT_EQ(get_policy(self->fd).magazine_size, p.magazine_size);
 	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &cur), 0);
 
 	memset(&s, 0xff, sizeof(s));
@@ -218,7 +224,10 @@ TEST_F(dev, bad_policy_changes_nothing)
 		EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p), err)	\
 			TH_LOG(#field "=%u", (unsigned int)(val));		\
 	} while (0)
-	TRY(flags, 1, EINVAL);
+	TRY(flags, 2, EINVAL);
+	TRY(flags, DYNSTACK_POLICY_SET_MASK, EINVAL);	/* with an empty mask */
+	TRY(mask, 1, EINVAL);				/* without the flag */
+	TRY(error_field, 1, EINVAL);
 	TRY(detach, 2, EINVAL);
 	TRY(magazine_size, 0, EINVAL);
 	TRY(magazine_size, 257, EINVAL);
@@ -240,6 +249,149 @@ TEST_F(dev, bad_policy_changes_nothing)
 	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, (void *)8), EFAULT);
 	now = get_policy(self->fd);
 	EXPECT_TRUE(same_policy(&orig, &now));
+}
+
+/* SET with a mask changes exactly the fields in it. */
+TEST_F(dev, set_mask_changes_only_masked_fields)
+{
+	struct dynstack_policy orig = get_policy(self->fd), p, now;
+
+	ASSERT_NE(orig.size, 0);
+	/* Every other field holds a value that would be refused. */
+	memset(&p, 0xff, sizeof(p));
+	p.size = sizeof(p);
+	p.flags = DYNSTACK_POLICY_SET_MASK;
+	p.mask = 1ULL << DYNSTACK_POLICY_MAGAZINE_SIZE;
+	p.error_field = 0;
+	p.__reserved = 0;
+	p.magazine_size = orig.magazine_size == 9 ? 10 : 9;
+	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p), 0);
+	now = get_policy(self->fd);
+	EXPECT_EQ(now.magazine_size, p.magazine_size);
+	now.magazine_size = orig.magazine_size;
+	EXPECT_TRUE(same_policy(&orig, &now));
+	/* A bit no field has is refused, with no field to blame. */
+	p.mask |= 1ULL << 40;
+	p.error_field = 0;
+	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p), EINVAL);
+	EXPECT_EQ(p.error_field, -1);
+	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &orig), 0);
+}
+
+/* On EINVAL the caller learns which field was refused. */
+TEST_F(dev, refusal_names_the_field)
+{
+	struct dynstack_policy orig = get_policy(self->fd), p, now;
+
+	ASSERT_NE(orig.size, 0);
+#define REFUSE(f, val, want) do {						\
+		memset(&p, 0, sizeof(p));					\
+		p.size = sizeof(p);						\
+		p.flags = DYNSTACK_POLICY_SET_MASK;				\
+		p.mask = 1ULL << (want);					\
+		p.f = (val);							\
+		EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p), EINVAL);	\
+		EXPECT_EQ(p.error_field, (want)) TH_LOG(#f "=%u", (val));	\
+	} while (0)
+	REFUSE(detach, 2, DYNSTACK_POLICY_DETACH);
+	REFUSE(magazine_size, 0, DYNSTACK_POLICY_MAGAZINE_SIZE);
+	REFUSE(depot_low, orig.depot_high, DYNSTACK_POLICY_DEPOT_LOW);
+	REFUSE(depot_high, orig.depot_low, DYNSTACK_POLICY_DEPOT_HIGH);
+	REFUSE(reserve_pages, 0, DYNSTACK_POLICY_RESERVE_PAGES);
+	REFUSE(reclaim_interval_ms, 3, DYNSTACK_POLICY_RECLAIM_INTERVAL_MS);
+	REFUSE(partial_fork, 1, DYNSTACK_POLICY_PARTIAL_FORK);
+#undef REFUSE
+	now = get_policy(self->fd);
+	EXPECT_TRUE(same_policy(&orig, &now));
+}
+
+/*
+ * Writers of different fields, one through sysfs and one through the ioctl,
+ * never undo each other: each reads back its own last value every time. A
+ * writer that copied the settings, dropped the lock and published its copy
+ * would put the other's field back to an older value.
+ */
+TEST_F(dev, writers_of_different_fields_never_undo_each_other)
+{
+	struct dynstack_policy orig = get_policy(self->fd), p, now;
+	int status, i, bad = 0;
+	pid_t child;
+
+	ASSERT_NE(orig.size, 0);
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		for (i = 0; i < 2000; i++) {
+			unsigned int want = 8 + (i & 7);
+
+			if (write_u32("/sys/kernel/mm/dynstack/magazine_size", want) ||
+			    read_u32("/sys/kernel/mm/dynstack/magazine_size") != want)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 2000; i++) {
+		memset(&p, 0, sizeof(p));
+		p.size = sizeof(p);
+		p.flags = DYNSTACK_POLICY_SET_MASK;
+		p.mask = 1ULL << DYNSTACK_POLICY_MIN_SLEEP_US;
+		p.min_sleep_us = 100 + (i & 7);
+		if (ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p) ||
+		    get_policy(self->fd).min_sleep_us != p.min_sleep_us)
+			bad++;
+	}
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(bad, 0);
+	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &orig), 0);
+	now = get_policy(self->fd);
+	EXPECT_TRUE(same_policy(&orig, &now));
+}
+
+/* The module's table of tunables: one entry per sysfs file, with its range. */
+TEST_F(dev, tunable_table_matches_sysfs)
+{
+	struct dynstack_tunable t;
+	char path[128];
+	__u32 i;
+
+	for (i = 0;; i++) {
+		memset(&t, 0, sizeof(t));
+		t.size = sizeof(t);
+		t.index = i;
+		if (ioc(self->fd, DYNSTACK_IOC_TUNABLE, &t))
+			break;
+		ASSERT_EQ(t.index, i);
+		ASSERT_NE(t.name[0], 0);
+		EXPECT_LE(t.min, t.max) TH_LOG("%s", t.name);
+		EXPECT_NE(t.help[0], 0) TH_LOG("%s", t.name);
+		snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s", t.name);
+		EXPECT_EQ(read_u32(path), t.value) TH_LOG("%s", path);
+	}
+	EXPECT_EQ(errno, ENOENT);
+	EXPECT_EQ(i, DYNSTACK_POLICY_PARTIAL_FORK + 1);
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.flags = 1;
+	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_TUNABLE, &t), EINVAL);
+}
+
+/*
+ * Commands match on type and number: the _IO encoding of the first ABI
+ * and a newer caller's larger size bits reach the same command; another
+ * type is not ours.
+ */
+TEST_F(dev, commands_match_on_type_and_number)
+{
+	struct dynstack_version v = { .size = sizeof(v) };
+
+	EXPECT_EQ(ioc(self->fd, _IO(DYNSTACK_IOC_MAGIC, 0x00), &v), 0);
+	EXPECT_EQ(v.abi_version, DYNSTACK_ABI_VERSION);
+	v.size = sizeof(v);
+	EXPECT_EQ(ioc(self->fd, _IOWR(DYNSTACK_IOC_MAGIC, 0x00, __u64[8]), &v), 0);
+	EXPECT_EQ(ioc(self->fd, _IOWR('x', 0x00, struct dynstack_version), &v), ENOTTY);
+	EXPECT_EQ(ioc(self->fd, _IOWR(DYNSTACK_IOC_MAGIC, 0x7f, struct dynstack_version), &v),
+		  ENOTTY);
 }
 
 TEST_F(dev, task_residency)

@@ -32,7 +32,7 @@ static long read_val(const char *name)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	return n > 0 ? strtol(buf, NULL, 0) : -1;
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 /* 0 on success, else the errno of the write. */
@@ -99,7 +99,7 @@ TEST_F(dynstack, bad_values_change_nothing)
 		{ "reserve_pages", "0" }, { "reclaim_interval_ms", "5" },
 		{ "reclaim_interval_ms", "3600001" }, { "pin_kthreads", "7" },
 		{ "reclaim_touched", " " }, { "min_sleep_us", "60000001" },
-		{ "partial_fork", "2" },
+		{ "partial_fork", "2" }, { "magazine_size", "0x10" },
 	};
 	long before[NR_TUNABLES];
 	size_t i;
@@ -118,6 +118,16 @@ TEST_F(dynstack, bad_values_change_nothing)
 		EXPECT_EQ(read_val(tunables[i]), before[i]) TH_LOG("%s changed", tunables[i]);
 	/* Statistics are read-only. */
 	EXPECT_NE(write_val("stats", "0"), 0);
+}
+
+/* Numbers are decimal, as shown and as dynstackctl reads them. */
+TEST_F(dynstack, numbers_are_decimal)
+{
+	long before = read_val("magazine_size");
+
+	ASSERT_EQ(write_val("magazine_size", "010"), 0);
+	EXPECT_EQ(read_val("magazine_size"), 10);
+	ASSERT_EQ(write_u32(DIR "magazine_size", before), 0);
 }
 
 TEST_F(dynstack, unprivileged_gets_eperm)
@@ -263,6 +273,49 @@ TEST_F(dynstack, pinned_tids_keep_full_stacks)
 	for (int i = 0; i < 2; i++) {
 		EXPECT_EQ(write(pipe_fds[i][1], "q", 1), 1);
 		pthread_join(t[i], NULL);
+	}
+}
+
+/*
+ * Every tunable is a module parameter, parsed as the sysfs files are and
+ * validated with the whole set: a refused value fails the load.
+ */
+TEST(module_parameters)
+{
+	const char *ko = getenv("DYNSTACK_KO");
+	char params[512] = "";
+	size_t i;
+
+	if (!ko)
+		SKIP(return, "DYNSTACK_KO not set");
+	if (!access("/sys/module/dynstack", F_OK))
+		SKIP(return, "dynstack.ko is already loaded");
+	ASSERT_EQ(load_ko(ko, "magazine_size=010 min_sleep_us=77 depot_low=20 "
+			  "depot_high=300 detach=0"), 0)
+		TH_LOG("finit_module: %s", strerror(errno));
+	EXPECT_EQ(read_val("magazine_size"), 10);
+	EXPECT_EQ(read_val("min_sleep_us"), 77);
+	EXPECT_EQ(read_val("depot_low"), 20);
+	EXPECT_EQ(read_val("depot_high"), 300);
+	EXPECT_EQ(read_val("detach"), 0);
+	for (i = 0; i < NR_TUNABLES; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "/sys/module/dynstack/parameters/%s", tunables[i]);
+		EXPECT_EQ(read_u32(path), (unsigned int)read_val(tunables[i])) TH_LOG("%s", path);
+	}
+	ASSERT_EQ(unload_module(), 0);
+
+	/* Refused: out of range, a rule between two, not a number. */
+	static const char *const bad[] = {
+		"magazine_size=999", "depot_low=300 depot_high=200", "reserve_pages=1",
+		"magazine_size=0x10",
+	};
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(params, sizeof(params), "%s", bad[i]);
+		EXPECT_NE(load_ko(ko, params), 0) TH_LOG("%s was accepted", bad[i]);
+		if (!access("/sys/module/dynstack", F_OK))
+			unload_module();
 	}
 }
 

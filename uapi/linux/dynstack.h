@@ -6,7 +6,9 @@
  * caller sets to the size of the struct it was built with. Structs only
  * ever grow at the end, the way clone3() and openat2() arguments do:
  *
- *  - input from an older caller (smaller @size) is zero-extended;
+ *  - input from an older caller (smaller @size) is zero-extended, and a
+ *    zero in a member added later means what the module did before the
+ *    member existed;
  *  - input from a newer caller (larger @size) is accepted only if every
  *    byte the module does not know is zero, else E2BIG; a @size over the
  *    page size is E2BIG too, as for openat2() and clone3();
@@ -18,13 +20,27 @@
  * with explicit padding, so the layout is the same for 32- and 64-bit
  * callers.
  *
- * Permissions: anyone who can open the device may read statistics and the
- * policy; per-task data follows the ptrace read rules
- * (PTRACE_MODE_READ_REALCREDS), as /proc/PID/wchan does: it says how many
- * pages a task's stack holds and held, which tells less than wchan's
- * kernel symbol. (/proc/PID/stack needs CAP_SYS_ADMIN because it shows
- * whole kernel call chains; nothing here does.) Every command that changes
- * something needs CAP_SYS_ADMIN (EPERM otherwise, and nothing is changed).
+ * Command numbers: _IOWR(DYNSTACK_IOC_MAGIC, nr, <the struct's VER0
+ * layout>). Every command reads @size from the caller and writes back, so
+ * all are _IOWR. The module matches on the type and number only, as
+ * extensible ioctls do (fs/nsfs.c): the size bits of a newer caller's
+ * command may differ, the struct's @size is what counts.
+ *
+ * Compatibility: a tool must not refuse a module for its abi_version
+ * (informational; it changes only if a command's meaning changes, never
+ * for a new member or command). What a module offers is told by
+ * dynstack_version.features and by the @size it returns: check the
+ * feature bit of what you use, and that the returned @size covers the
+ * members you read. Commands a module does not know return ENOTTY.
+ *
+ * Permissions: anyone who can open the device (0444) may read statistics
+ * and the policy. DYNSTACK_IOC_TASK follows the ptrace read rules
+ * (PTRACE_MODE_READ_REALCREDS), as /proc/PID/wchan and kcmp() do: it says
+ * how many pages a task's stack holds and held, which tells less than
+ * wchan's kernel symbol. /proc/PID/stack needs CAP_SYS_ADMIN because it
+ * shows whole kernel call chains; nothing here does. Every command that
+ * changes something needs CAP_SYS_ADMIN (EPERM otherwise, and nothing is
+ * changed).
  */
 #ifndef _UAPI_LINUX_DYNSTACK_H
 #define _UAPI_LINUX_DYNSTACK_H
@@ -32,7 +48,8 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define DYNSTACK_ABI_VERSION	1
+/* Informational only: see "Compatibility" above. */
+#define DYNSTACK_ABI_VERSION	2
 #define DYNSTACK_DEVICE		"/dev/dynstack"
 #define DYNSTACK_IOC_MAGIC	0xB9
 
@@ -42,6 +59,8 @@
 #define DYNSTACK_FEAT_PER_CPU_STATS	(1ULL << 2)
 #define DYNSTACK_FEAT_TASK_INFO		(1ULL << 3)
 #define DYNSTACK_FEAT_WAIT		(1ULL << 4)	/* waiting protocol, stats VER2 */
+#define DYNSTACK_FEAT_POLICY_MASK	(1ULL << 5)	/* policy VER3: partial SET, error_field */
+#define DYNSTACK_FEAT_TUNABLE_INFO	(1ULL << 6)	/* DYNSTACK_IOC_TUNABLE */
 
 /* DYNSTACK_IOC_VERSION: what the module is. Output only. */
 struct dynstack_version {
@@ -55,7 +74,13 @@ struct dynstack_version {
 };
 #define DYNSTACK_VERSION_SIZE_VER0	32
 
-/* Number of buckets of dynstack_stats.residency: 0..stack_pages pages. */
+/*
+ * Number of buckets of dynstack_stats.residency: 0..stack_pages pages.
+ * Enough for stacks of up to 7 pages (x86-64's 16 KiB stacks have 4);
+ * a module whose stacks are bigger does not build (BUILD_BUG_ON), so a
+ * histogram is never cut short. Use dynstack_version.stack_pages + 1 as
+ * the number of buckets that mean something.
+ */
 #define DYNSTACK_HIST_BUCKETS	8
 
 /* DYNSTACK_IOC_STATS: global statistics. Output only. */
@@ -136,35 +161,82 @@ struct dynstack_cpu_stats {
 
 /*
  * DYNSTACK_IOC_GET_POLICY / DYNSTACK_IOC_SET_POLICY: every tunable of
- * /sys/kernel/mm/dynstack/, as one struct. SET validates the whole struct
- * and applies all of it or nothing (EINVAL). Ranges: docs/usage.md.
+ * /sys/kernel/mm/dynstack/, as one struct. Ranges: DYNSTACK_IOC_TUNABLE.
+ *
+ * SET changes, in one step under the module's lock, either
+ *  - with DYNSTACK_POLICY_SET_MASK in @flags: exactly the fields whose bit
+ *    (1 << DYNSTACK_POLICY_<FIELD>) is set in @mask; the others keep their
+ *    current value, so two tools that change different fields cannot undo
+ *    each other;
+ *  - without it: every field the caller's @size covers; fields past it
+ *    keep their current value.
+ * The result is validated as a whole and applied all or nothing. On
+ * EINVAL the struct is copied back (if the caller's @size covers
+ * @error_field) with @error_field set to the field that was wrong
+ * (DYNSTACK_POLICY_<FIELD>), or to -1 if no one field is to blame (bad
+ * @flags or @mask). GET leaves @mask and @error_field 0, so what it
+ * returns can be sent back as it is; the @size it returns says which
+ * fields the module knows.
  */
+enum {
+	DYNSTACK_POLICY_DETACH,
+	DYNSTACK_POLICY_MAGAZINE_SIZE,
+	DYNSTACK_POLICY_DEPOT_LOW,
+	DYNSTACK_POLICY_DEPOT_HIGH,
+	DYNSTACK_POLICY_RESERVE_PAGES,
+	DYNSTACK_POLICY_RECLAIM_INTERVAL_MS,
+	DYNSTACK_POLICY_RECLAIM_TOUCHED,
+	DYNSTACK_POLICY_PIN_KTHREADS,
+	DYNSTACK_POLICY_MIN_SLEEP_US,
+	DYNSTACK_POLICY_PARTIAL_FORK,
+};
+#define DYNSTACK_POLICY_SET_MASK	(1U << 0)	/* flags: change @mask only */
+
 struct dynstack_policy {
 	__u32 size;
-	__u32 flags;			/* must be 0 */
+	__u32 flags;			/* in, SET: DYNSTACK_POLICY_SET_MASK */
 	__u32 detach;			/* 0/1 */
-	__u32 magazine_size;		/* 1..256 pages */
+	__u32 magazine_size;		/* pages */
 	__u32 depot_low;		/* pages, < depot_high */
 	__u32 depot_high;		/* pages */
 	__u32 reserve_pages;		/* >= (stack_pages - 1) * nr_cpu_ids */
-	__u32 reclaim_interval_ms;	/* 0 (off) or 10..3600000 */
+	__u32 reclaim_interval_ms;	/* 0 (off) or at least 10 */
 	__u32 reclaim_touched;		/* 0/1 */
-	__u32 pin_kthreads;		/* 0/1 */
+	__u32 pin_kthreads;		/* only 1 */
 	/*
 	 * Since VER1: keep the pages of a task whose last sleep was shorter
-	 * than this (µs). 0, what a VER0 caller sends, takes them at every
-	 * switch-out, as before.
+	 * than this (µs). 0 takes them at every switch-out.
 	 */
-	__u32 min_sleep_us;		/* 0..60000000 */
-	/*
-	 * Since VER2: new stacks start with only their top page. 0, what an
-	 * older caller sends, makes them full at fork.
-	 */
-	__u32 partial_fork;		/* 0/1 */
+	__u32 min_sleep_us;
+	/* Since VER2: retired, only 0 (new stacks are always full). */
+	__u32 partial_fork;
+	/* Since VER3. */
+	__u64 mask;			/* in, SET: the fields to change */
+	__s32 error_field;		/* in: 0; out, SET on EINVAL: DYNSTACK_POLICY_*, or -1 */
+	__u32 __reserved;
 };
 #define DYNSTACK_POLICY_SIZE_VER0	40
 #define DYNSTACK_POLICY_SIZE_VER1	44
 #define DYNSTACK_POLICY_SIZE_VER2	48
+#define DYNSTACK_POLICY_SIZE_VER3	64
+
+/*
+ * DYNSTACK_IOC_TUNABLE: the module's description of one tunable, so that a
+ * tool needs no copy of the ranges. In: @index (DYNSTACK_POLICY_*, or any
+ * number: ENOENT past the last). @min and @max are the field's own range;
+ * @help states the rules between fields too (depot_low < depot_high, ...).
+ */
+struct dynstack_tunable {
+	__u32 size;
+	__u32 index;			/* in */
+	__u32 flags;			/* in: must be 0 */
+	__u32 min;			/* out */
+	__u32 max;			/* out */
+	__u32 value;			/* out: the current value */
+	char name[32];			/* out: NUL-terminated, as in sysfs */
+	char help[128];			/* out: NUL-terminated */
+};
+#define DYNSTACK_TUNABLE_SIZE_VER0	184
 
 /* DYNSTACK_IOC_TASK: one task's stack. In: @pid (a thread id). */
 struct dynstack_task {
@@ -192,12 +264,21 @@ struct dynstack_reclaim {
 };
 #define DYNSTACK_RECLAIM_SIZE_VER0	48
 
-#define DYNSTACK_IOC_VERSION	_IO(DYNSTACK_IOC_MAGIC, 0x00)
-#define DYNSTACK_IOC_STATS	_IO(DYNSTACK_IOC_MAGIC, 0x01)
-#define DYNSTACK_IOC_CPU_STATS	_IO(DYNSTACK_IOC_MAGIC, 0x02)
-#define DYNSTACK_IOC_GET_POLICY	_IO(DYNSTACK_IOC_MAGIC, 0x03)
-#define DYNSTACK_IOC_SET_POLICY	_IO(DYNSTACK_IOC_MAGIC, 0x04)
-#define DYNSTACK_IOC_TASK	_IO(DYNSTACK_IOC_MAGIC, 0x05)
-#define DYNSTACK_IOC_RECLAIM	_IO(DYNSTACK_IOC_MAGIC, 0x06)
+#define DYNSTACK_IOC_VERSION	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x00, \
+				     DYNSTACK_VERSION_SIZE_VER0)
+#define DYNSTACK_IOC_STATS	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x01, \
+				     DYNSTACK_STATS_SIZE_VER0)
+#define DYNSTACK_IOC_CPU_STATS	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x02, \
+				     DYNSTACK_CPU_STATS_SIZE_VER0)
+#define DYNSTACK_IOC_GET_POLICY	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x03, \
+				     DYNSTACK_POLICY_SIZE_VER0)
+#define DYNSTACK_IOC_SET_POLICY	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x04, \
+				     DYNSTACK_POLICY_SIZE_VER0)
+#define DYNSTACK_IOC_TASK	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x05, \
+				     DYNSTACK_TASK_SIZE_VER0)
+#define DYNSTACK_IOC_RECLAIM	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x06, \
+				     DYNSTACK_RECLAIM_SIZE_VER0)
+#define DYNSTACK_IOC_TUNABLE	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x07, \
+				     DYNSTACK_TUNABLE_SIZE_VER0)
 
 #endif /* _UAPI_LINUX_DYNSTACK_H */

@@ -87,7 +87,7 @@ std::string usage() {
          "  --drop-caps    drop every capability first (read-only commands)\n"
          "  --device PATH  the device (default /dev/dynstack)\n\n"
          "exit status: 0 ok, 1 the module refused or failed, 2 bad command line or value,\n"
-         "3 missing capability or permission, 4 dynstack.ko not loaded or another ABI\n";
+         "3 missing capability or permission, 4 dynstack.ko not loaded or too old\n";
     return s;
 }
 
@@ -97,11 +97,8 @@ std::string command_help(Verb verb) {
             std::string s = "usage: dynstackctl [--json] " + std::string(c.synopsis) + "\n\n" +
                             std::string(c.help) + "\n";
             if (verb == Verb::Get || verb == Verb::Set) {
-                s += "\nkeys:\n";
-                for (const auto &t : kTunables) {
-                    s += "  " + std::string(t.name) + " (" + std::to_string(t.min) + ".." +
-                         std::to_string(t.max) + "): " + std::string(t.help) + "\n";
-                }
+                s += "\nkeys: the module's tunables, one per file in /sys/kernel/mm/dynstack/;\n"
+                     "`dynstackctl get` lists them with their values, ranges and rules.\n";
             }
             return s;
         }
@@ -164,8 +161,22 @@ Result<Options> check_complete(const Options &o) {
     if (o.verb == Verb::Set && o.args.empty()) {
         return Error{"set: nothing to set; give KEY=VALUE (see dynstackctl help set)", Exit::Usage};
     }
+    if (o.verb == Verb::Set) {
+        // KEY=VALUE syntax now, before the device is opened: a usage error
+        // is one whatever the module says. Names and ranges are the module's.
+        auto as = parse_assignments(o.args);
+        if (!as.ok()) {
+            return as.error();
+        }
+    }
     if (o.verb == Verb::Task && o.args.empty()) {
         return Error{"task: give at least one thread id", Exit::Usage};
+    }
+    for (const auto &a : o.verb == Verb::Task ? o.args : std::vector<std::string>{}) {
+        auto tid = parse_u32(a, "task");
+        if (!tid.ok() || tid.value() == 0 || tid.value() > kMaxTid) {
+            return Error{"task: '" + a + "' is not a thread id", Exit::Usage};
+        }
     }
     if (o.drop_caps && !read_only(o.verb)) {
         return Error{"--drop-caps is for read-only commands; this one needs CAP_SYS_ADMIN",

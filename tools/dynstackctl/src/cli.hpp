@@ -4,6 +4,7 @@
 
 #include "result.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ struct Options {
     unsigned top_n = 20;           // top -n
 };
 
+// The largest thread id (PID_MAX_LIMIT).
+inline constexpr std::uint32_t kMaxTid = 0x3fffffff;
+
+// The command line, with every argument checked that can be without the
+// module (exit 2 before the device is opened).
 Result<Options> parse_args(const std::vector<std::string> &argv);
 
 // The general help, or the help of one command.

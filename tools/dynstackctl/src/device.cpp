@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <iterator>
+#include <string_view>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -71,13 +73,17 @@ Result<Device> Device::open(const std::string &path) {
     if (!r.ok()) {
         return r.error();
     }
-    if (dev.version_.abi_version != DYNSTACK_ABI_VERSION) {
-        return Error{"dynstack.ko speaks ABI " + std::to_string(dev.version_.abi_version) +
-                         ", this dynstackctl ABI " + std::to_string(DYNSTACK_ABI_VERSION) +
-                         "; use the dynstackctl built with the module",
+    return dev;
+}
+
+Result<Unit> Device::require(std::uint64_t features, const std::string &what) const {
+    if ((version_.features & features) != features) {
+        return Error{what + ": dynstack.ko (ABI " + std::to_string(version_.abi_version) +
+                         ") is older than this dynstackctl and cannot do it; use the "
+                         "dynstackctl built with the module",
                      Exit::NoModule};
     }
-    return dev;
+    return Unit{};
 }
 
 Result<Unit> Device::ioc(unsigned long cmd, void *arg, const std::string &what) const {
@@ -118,11 +124,36 @@ Result<dynstack_policy> Device::policy() const {
     return p;
 }
 
-Result<Unit> Device::set_policy(const dynstack_policy &p) const {
-    dynstack_policy copy = p;
-    copy.size = sizeof(copy);
-    copy.flags = 0;
-    return ioc(DYNSTACK_IOC_SET_POLICY, &copy, "set policy");
+Result<Unit> Device::set_policy(dynstack_policy &p) const {
+    p.size = sizeof(p);
+    p.error_field = 0;
+    return ioc(DYNSTACK_IOC_SET_POLICY, &p, "set policy");
+}
+
+namespace {
+
+// A fixed-size char array from the kernel, up to its first NUL (if any).
+template <std::size_t N> std::string c_string(const char (&chars)[N]) {
+    const std::string_view v(std::data(chars), N);
+    return std::string(v.substr(0, v.find('\0')));
+}
+
+} // namespace
+
+Result<Tunables> Device::tunables() const {
+    Tunables all;
+    for (std::uint32_t i = 0;; i++) {
+        dynstack_tunable t{};
+        t.size = sizeof(t);
+        t.index = i;
+        if (::ioctl(fd_.get(), DYNSTACK_IOC_TUNABLE, &t) != 0) {
+            if (errno == ENOENT && i > 0) {
+                return all;
+            }
+            return errno_error(errno, "tunable " + std::to_string(i));
+        }
+        all.push_back({t.index, c_string(t.name), t.min, t.max, t.value, c_string(t.help)});
+    }
 }
 
 Result<dynstack_task> Device::task(int tid) const {

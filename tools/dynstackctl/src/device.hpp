@@ -2,6 +2,7 @@
 // /dev/dynstack: an owned file descriptor and one method per ioctl.
 #pragma once
 
+#include "policy.hpp"
 #include "result.hpp"
 
 #include <linux/dynstack.h>
@@ -33,14 +34,22 @@ class Fd {
 
 class Device {
   public:
-    // Opens @path and checks that the module speaks our ABI.
+    // Opens @path and reads the module's version and features. A module
+    // with another abi_version is not refused (uapi: "Compatibility");
+    // require() checks for what a command needs.
     static Result<Device> open(const std::string &path);
+
+    // An error naming @what unless the module has every bit of @features.
+    [[nodiscard]] Result<Unit> require(std::uint64_t features, const std::string &what) const;
 
     [[nodiscard]] const dynstack_version &version() const { return version_; }
     Result<dynstack_stats> stats() const;
     Result<dynstack_cpu_stats> cpu_stats(std::uint32_t cpu) const;
     Result<dynstack_policy> policy() const;
-    Result<Unit> set_policy(const dynstack_policy &p) const;
+    // @p.error_field names the refused field when this fails with EINVAL.
+    Result<Unit> set_policy(dynstack_policy &p) const;
+    // The module's table of tunables (DYNSTACK_IOC_TUNABLE), in index order.
+    Result<Tunables> tunables() const;
     Result<dynstack_task> task(int tid) const;
     Result<dynstack_reclaim> reclaim(std::uint32_t flags) const;
 

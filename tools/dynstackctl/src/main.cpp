@@ -66,10 +66,23 @@ Result<std::string> cmd_stats(const Options &o, const Device &dev) {
     return render_cpu_stats(cpus, o.json);
 }
 
+// The module's table of tunables, with a message if it is too old to have one.
+Result<Tunables> module_tunables(const Device &dev, const std::string &what) {
+    auto need = dev.require(DYNSTACK_FEAT_TUNABLE_INFO | DYNSTACK_FEAT_POLICY_MASK, what);
+    if (!need.ok()) {
+        return need.error();
+    }
+    return dev.tunables();
+}
+
 Result<std::string> cmd_get(const Options &o, const Device &dev) {
+    auto all = module_tunables(dev, "get");
+    if (!all.ok()) {
+        return all.error();
+    }
     for (const auto &k : o.args) {
-        if (find_tunable(k) == nullptr) {
-            return Error{"get: unknown tunable '" + k + "' (see dynstackctl help get)",
+        if (find_tunable(all.value(), k) == nullptr) {
+            return Error{"get: dynstack.ko has no tunable '" + k + "' (see dynstackctl get)",
                          Exit::Usage};
         }
     }
@@ -77,17 +90,14 @@ Result<std::string> cmd_get(const Options &o, const Device &dev) {
     if (!p.ok()) {
         return p.error();
     }
-    return render_policy(p.value(), o.args, o.json);
+    return render_policy(all.value(), p.value(), o.args, o.json);
 }
 
 Result<std::string> cmd_task(const Options &o, const Device &dev) {
     std::vector<TaskRow> rows;
     for (const auto &a : o.args) {
-        auto tid = parse_u32(a, "task");
-        if (!tid.ok() || tid.value() == 0 || tid.value() > 0x3fffffff) {
-            return Error{"task: '" + a + "' is not a thread id", Exit::Usage};
-        }
-        const int id = static_cast<int>(tid.value());
+        // Checked by parse_args() (check_complete()).
+        const int id = static_cast<int>(parse_u32(a, "task").value());
         auto t = dev.task(id);
         if (!t.ok()) {
             return t.error();
@@ -133,23 +143,26 @@ Result<std::string> cmd_top(const Options &o, const Device &dev) {
     return render_tasks(rows, o.json);
 }
 
+// Only the fields named change (DYNSTACK_POLICY_SET_MASK), in one step in
+// the module: no read-modify-write here that another tool could race.
 Result<std::string> cmd_set(const Options &o, const Device &dev) {
-    auto p = dev.policy();
-    if (!p.ok()) {
-        return p.error();
+    auto as = parse_assignments(o.args);
+    if (!as.ok()) {
+        return as.error();
     }
-    dynstack_policy next = p.value();
-    auto a = apply_assignments(next, o.args);
-    if (!a.ok()) {
-        return a.error();
+    auto all = module_tunables(dev, "set");
+    if (!all.ok()) {
+        return all.error();
     }
-    const auto reserve_min = (dev.version().stack_pages - 1) * dev.version().nr_cpu_ids;
-    auto v = validate_policy(next, reserve_min);
-    if (!v.ok()) {
-        return Error{"set: " + v.error().message, v.error().code};
+    auto update = make_update(all.value(), as.value());
+    if (!update.ok()) {
+        return update.error();
     }
-    auto r = dev.set_policy(next);
+    auto r = dev.set_policy(update.value());
     if (!r.ok()) {
+        if (r.error().code == Exit::Failure && update.value().error_field >= 0) {
+            return Error{explain_refusal(all.value(), update.value()), Exit::Usage};
+        }
         return r.error();
     }
     return std::string();

@@ -5,35 +5,20 @@
 
 namespace dynstack {
 
-const std::array<Tunable, 10> kTunables = {{
-    {"detach", &dynstack_policy::detach, 0, 1,
-     "take stack pages away at all, at switch-out and by the reclaim pass (0/1)"},
-    {"magazine_size", &dynstack_policy::magazine_size, 1, 256, "pages kept per CPU for switch-ins"},
-    {"depot_low", &dynstack_policy::depot_low, 0, 1U << 20,
-     "refill the shared depot below this many pages"},
-    {"depot_high", &dynstack_policy::depot_high, 1, 1U << 22,
-     "give depot pages back to the page allocator above this"},
-    {"reserve_pages", &dynstack_policy::reserve_pages, 0, 1U << 20,
-     "emergency reserve; at least (pages per stack - 1) * CPUs"},
-    {"reclaim_interval_ms", &dynstack_policy::reclaim_interval_ms, 0, 3600000,
-     "period of the reclaim pass over sleeping tasks; 0 = off, else >= 10"},
-    {"reclaim_touched", &dynstack_policy::reclaim_touched, 0, 1,
-     "the reclaim pass also takes touched pages below the stack pointer (0/1)"},
-    {"pin_kthreads", &dynstack_policy::pin_kthreads, 1, 1,
-     "kernel threads keep full stacks: always, the core enforces it (only 1)"},
-    {"min_sleep_us", &dynstack_policy::min_sleep_us, 0, 60000000,
-     "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"},
-    {"partial_fork", &dynstack_policy::partial_fork, 0, 0,
-     "retired: new stacks are always full, so that no new task waits (only 0)"},
-}};
-
-const Tunable *find_tunable(std::string_view name) {
-    for (const auto &t : kTunables) {
+const Tunable *find_tunable(const Tunables &all, std::string_view name) {
+    for (const auto &t : all) {
         if (t.name == name) {
             return &t;
         }
     }
     return nullptr;
+}
+
+std::uint32_t policy_value(const dynstack_policy &p, const Tunable &t) {
+    if (t.index < kPolicyFields.size()) {
+        return p.*(kPolicyFields.at(t.index));
+    }
+    return t.value;
 }
 
 Result<std::uint32_t> parse_u32(std::string_view text, std::string_view what) {
@@ -56,61 +41,64 @@ Result<std::uint32_t> parse_u32(std::string_view text, std::string_view what) {
     return v;
 }
 
-Result<Unit> apply_assignments(dynstack_policy &p, const std::vector<std::string> &assignments) {
-    dynstack_policy next = p;
-    if (assignments.empty()) {
+Result<std::vector<Assignment>> parse_assignments(const std::vector<std::string> &args) {
+    if (args.empty()) {
         return Error{"set: nothing to set; give KEY=VALUE (see dynstackctl get)", Exit::Usage};
     }
-    for (const auto &a : assignments) {
+    std::vector<Assignment> out;
+    for (const auto &a : args) {
         const auto eq = a.find('=');
         if (eq == std::string::npos || eq == 0) {
             return Error{"set: '" + a + "' is not KEY=VALUE", Exit::Usage};
         }
         const std::string key = a.substr(0, eq);
-        const Tunable *t = find_tunable(key);
-        if (t == nullptr) {
-            return Error{"set: unknown tunable '" + key + "' (see dynstackctl get)", Exit::Usage};
-        }
-        auto v = parse_u32(std::string_view(a).substr(eq + 1), key);
+        auto v = parse_u32(std::string_view(a).substr(eq + 1), "set: " + key);
         if (!v.ok()) {
             return v.error();
         }
-        if (v.value() < t->min || v.value() > t->max) {
-            return Error{"set: " + key + "=" + std::to_string(v.value()) + " is out of range " +
-                             std::to_string(t->min) + ".." + std::to_string(t->max) + " (" +
-                             std::string(t->help) + ")",
-                         Exit::Usage};
-        }
-        next.*(t->field) = v.value();
+        out.push_back({key, v.value()});
     }
-    p = next;
-    return Unit{};
+    return out;
 }
 
-Result<Unit> validate_policy(const dynstack_policy &p, std::uint32_t reserve_min) {
-    for (const auto &t : kTunables) {
-        const std::uint32_t v = p.*(t.field);
-        if (v < t.min || v > t.max) {
-            return Error{std::string(t.name) + "=" + std::to_string(v) + " is out of range " +
-                             std::to_string(t.min) + ".." + std::to_string(t.max),
+Result<dynstack_policy> make_update(const Tunables &all, const std::vector<Assignment> &as) {
+    dynstack_policy p{};
+    p.size = sizeof(p);
+    p.flags = DYNSTACK_POLICY_SET_MASK;
+    for (const auto &a : as) {
+        const Tunable *t = find_tunable(all, a.key);
+        if (t == nullptr) {
+            return Error{"set: dynstack.ko has no tunable '" + a.key + "' (see dynstackctl get)",
                          Exit::Usage};
         }
+        if (t->index >= kPolicyFields.size()) {
+            return Error{"set: this dynstackctl is older than dynstack.ko and cannot set '" +
+                             a.key + "'; write /sys/kernel/mm/dynstack/" + a.key,
+                         Exit::Usage};
+        }
+        if (a.value < t->min || a.value > t->max) {
+            return Error{"set: " + a.key + "=" + std::to_string(a.value) + " is out of range " +
+                             std::to_string(t->min) + ".." + std::to_string(t->max) + " (" +
+                             t->help + ")",
+                         Exit::Usage};
+        }
+        p.*(kPolicyFields.at(t->index)) = a.value;
+        p.mask |= 1ULL << t->index;
     }
-    if (p.depot_low >= p.depot_high) {
-        return Error{"depot_low (" + std::to_string(p.depot_low) + ") must be below depot_high (" +
-                         std::to_string(p.depot_high) + ")",
-                     Exit::Usage};
+    return p;
+}
+
+std::string explain_refusal(const Tunables &all, const dynstack_policy &sent) {
+    for (const auto &t : all) {
+        if (static_cast<std::int64_t>(t.index) == sent.error_field) {
+            std::string what = t.name;
+            if ((sent.mask & (1ULL << t.index)) != 0) {
+                what += "=" + std::to_string(policy_value(sent, t));
+            }
+            return "set: dynstack.ko refused " + what + ": " + t.help;
+        }
     }
-    if (p.reserve_pages < reserve_min) {
-        return Error{"reserve_pages=" + std::to_string(p.reserve_pages) +
-                         " is below one worst-case switch-in per CPU (" +
-                         std::to_string(reserve_min) + ")",
-                     Exit::Usage};
-    }
-    if (p.reclaim_interval_ms != 0 && p.reclaim_interval_ms < 10) {
-        return Error{"reclaim_interval_ms must be 0 (off) or at least 10", Exit::Usage};
-    }
-    return Unit{};
+    return "set: dynstack.ko refused the values (EINVAL)";
 }
 
 } // namespace dynstack

@@ -201,10 +201,10 @@ std::string render_cpu_stats(const std::vector<dynstack_cpu_stats> &cpus, bool j
     return t.render();
 }
 
-std::string render_policy(const dynstack_policy &p, const std::vector<std::string> &keys,
-                          bool json) {
+std::string render_policy(const Tunables &all, const dynstack_policy &p,
+                          const std::vector<std::string> &keys, bool json) {
     std::vector<const Tunable *> shown;
-    for (const auto &t : kTunables) {
+    for (const auto &t : all) {
         bool wanted = keys.empty();
         for (const auto &k : keys) {
             wanted = wanted || k == t.name;
@@ -217,15 +217,14 @@ std::string render_policy(const dynstack_policy &p, const std::vector<std::strin
         Json j;
         j.begin_object();
         for (const auto *t : shown) {
-            j.field(t->name, U64{p.*(t->field)});
+            j.field(t->name, U64{policy_value(p, *t)});
         }
         j.end_object();
         return j.str();
     }
     Table tab({"key", "value", "range", "meaning"});
     for (const auto *t : shown) {
-        tab.add({std::string(t->name), num(p.*(t->field)), num(t->min) + ".." + num(t->max),
-                 std::string(t->help)});
+        tab.add({t->name, num(policy_value(p, *t)), num(t->min) + ".." + num(t->max), t->help});
     }
     return tab.render();
 }

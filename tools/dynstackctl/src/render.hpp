@@ -3,6 +3,8 @@
 // so they are unit-tested without a device.
 #pragma once
 
+#include "policy.hpp"
+
 #include <linux/dynstack.h>
 
 #include <cstdint>
@@ -29,8 +31,10 @@ double saved_percent(const dynstack_version &v, const dynstack_stats &s);
 std::string render_status(const StatusData &d, bool json);
 std::string render_stats(const dynstack_stats &s, bool json);
 std::string render_cpu_stats(const std::vector<dynstack_cpu_stats> &cpus, bool json);
-std::string render_policy(const dynstack_policy &p, const std::vector<std::string> &keys,
-                          bool json);
+// The tunables in @all (the module's table) named in @keys (all if empty),
+// with their values in @p.
+std::string render_policy(const Tunables &all, const dynstack_policy &p,
+                          const std::vector<std::string> &keys, bool json);
 std::string render_tasks(const std::vector<TaskRow> &rows, bool json);
 std::string render_reclaim(const dynstack_reclaim &r, bool json);
 std::string render_version(const dynstack_version *module, bool json);

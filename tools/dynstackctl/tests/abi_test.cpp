@@ -12,7 +12,8 @@ TEST(Abi, SizesMatchTheirLatestVersion) {
     EXPECT_EQ(sizeof(dynstack_version), static_cast<std::size_t>(DYNSTACK_VERSION_SIZE_VER0));
     EXPECT_EQ(sizeof(dynstack_stats), static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER2));
     EXPECT_EQ(sizeof(dynstack_cpu_stats), static_cast<std::size_t>(DYNSTACK_CPU_STATS_SIZE_VER1));
-    EXPECT_EQ(sizeof(dynstack_policy), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER2));
+    EXPECT_EQ(sizeof(dynstack_policy), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER3));
+    EXPECT_EQ(sizeof(dynstack_tunable), static_cast<std::size_t>(DYNSTACK_TUNABLE_SIZE_VER0));
     EXPECT_EQ(sizeof(dynstack_task), static_cast<std::size_t>(DYNSTACK_TASK_SIZE_VER0));
     EXPECT_EQ(sizeof(dynstack_reclaim), static_cast<std::size_t>(DYNSTACK_RECLAIM_SIZE_VER0));
 }
@@ -26,6 +27,7 @@ TEST(Abi, NewFieldsOnlyAfterTheOldEnd) {
               static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER0));
     EXPECT_EQ(offsetof(dynstack_policy, partial_fork),
               static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER1));
+    EXPECT_EQ(offsetof(dynstack_policy, mask), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER2));
 }
 
 TEST(Abi, SizeIsAlwaysFirstAndEightByteFieldsAligned) {
@@ -52,10 +54,25 @@ TEST(Abi, PolicyFieldOrder) {
     EXPECT_EQ(offsetof(dynstack_task, pid), 4U);
 }
 
-TEST(Abi, CommandsAreDistinct) {
-    const std::set<unsigned long> cmds = {DYNSTACK_IOC_VERSION,    DYNSTACK_IOC_STATS,
-                                          DYNSTACK_IOC_CPU_STATS,  DYNSTACK_IOC_GET_POLICY,
-                                          DYNSTACK_IOC_SET_POLICY, DYNSTACK_IOC_TASK,
-                                          DYNSTACK_IOC_RECLAIM};
-    EXPECT_EQ(cmds.size(), 7U);
+TEST(Abi, CommandsAreDistinctReadWriteAndCarryTheirVer0Size) {
+    struct Cmd {
+        unsigned long cmd;
+        unsigned size;
+    };
+    const Cmd all[] = {{DYNSTACK_IOC_VERSION, DYNSTACK_VERSION_SIZE_VER0},
+                       {DYNSTACK_IOC_STATS, DYNSTACK_STATS_SIZE_VER0},
+                       {DYNSTACK_IOC_CPU_STATS, DYNSTACK_CPU_STATS_SIZE_VER0},
+                       {DYNSTACK_IOC_GET_POLICY, DYNSTACK_POLICY_SIZE_VER0},
+                       {DYNSTACK_IOC_SET_POLICY, DYNSTACK_POLICY_SIZE_VER0},
+                       {DYNSTACK_IOC_TASK, DYNSTACK_TASK_SIZE_VER0},
+                       {DYNSTACK_IOC_RECLAIM, DYNSTACK_RECLAIM_SIZE_VER0},
+                       {DYNSTACK_IOC_TUNABLE, DYNSTACK_TUNABLE_SIZE_VER0}};
+    std::set<unsigned> numbers;
+    for (const auto &c : all) {
+        EXPECT_EQ(_IOC_TYPE(c.cmd), static_cast<unsigned>(DYNSTACK_IOC_MAGIC));
+        EXPECT_EQ(_IOC_DIR(c.cmd), static_cast<unsigned>(_IOC_READ | _IOC_WRITE));
+        EXPECT_EQ(_IOC_SIZE(c.cmd), c.size);
+        numbers.insert(_IOC_NR(c.cmd));
+    }
+    EXPECT_EQ(numbers.size(), std::size(all));
 }

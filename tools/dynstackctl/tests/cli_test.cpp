@@ -26,7 +26,7 @@ TEST(Cli, HelpOfACommand) {
     ASSERT_TRUE(o.ok());
     EXPECT_EQ(o.value().verb, Verb::Help);
     EXPECT_EQ(o.value().help_for, Verb::Set);
-    EXPECT_NE(dynstack::command_help(Verb::Set).find("magazine_size"), std::string::npos);
+    EXPECT_NE(dynstack::command_help(Verb::Set).find("dynstackctl get"), std::string::npos);
     auto h = parse_args({"help", "watch"});
     ASSERT_TRUE(h.ok());
     EXPECT_EQ(h.value().help_for, Verb::Watch);

@@ -62,7 +62,7 @@ TEST(Render, StatusHuman) {
 
 TEST(Render, StatusJsonIsStable) {
     EXPECT_EQ(render_status(sample(), true),
-              "{\"abi_version\":1,\"stacks\":100,\"partial_stacks\":90,\"resident_pages\":100,"
+              "{\"abi_version\":2,\"stacks\":100,\"partial_stacks\":90,\"resident_pages\":100,"
               "\"virtual_pages\":400,\"page_size\":4096,\"saved_percent\":75.00,"
               "\"kernel_stack_kb\":400,\"supply\":{\"magazine_pages\":0,\"depot_pages\":0,"
               "\"reserve_pages\":12},\"failures\":{\"nopage\":1,\"take_short\":0,"
@@ -70,14 +70,20 @@ TEST(Render, StatusJsonIsStable) {
               "\"wait_us\":0,\"wait_max_us\":0}}\n");
 }
 
-TEST(Render, PolicySelectedKeys) {
+TEST(Render, PolicySelectedKeysFromTheModulesTable) {
     dynstack_policy p{};
     p.magazine_size = 9;
     p.detach = 1;
-    EXPECT_EQ(render_policy(p, {"magazine_size"}, true), "{\"magazine_size\":9}\n");
-    const auto all = render_policy(p, {}, false);
-    EXPECT_NE(all.find("magazine_size"), std::string::npos);
-    EXPECT_NE(all.find("1..256"), std::string::npos);
+    const Tunables all = {{DYNSTACK_POLICY_DETACH, "detach", 0, 1, 1, "on/off"},
+                          {DYNSTACK_POLICY_MAGAZINE_SIZE, "magazine_size", 1, 256, 9, "pages"},
+                          {42, "future_knob", 0, 7, 5, "a newer module's"}};
+    EXPECT_EQ(render_policy(all, p, {"magazine_size"}, true), "{\"magazine_size\":9}\n");
+    // A field this tool's struct lacks shows the module's value.
+    EXPECT_EQ(render_policy(all, p, {"future_knob"}, true), "{\"future_knob\":5}\n");
+    const auto table = render_policy(all, p, {}, false);
+    EXPECT_NE(table.find("magazine_size"), std::string::npos);
+    EXPECT_NE(table.find("1..256"), std::string::npos);
+    EXPECT_NE(table.find("future_knob"), std::string::npos);
 }
 
 TEST(Render, TasksAndReclaim) {
