@@ -40,7 +40,7 @@ KMAKE := $(MAKE) -C $(KTREE) O=$(OBJ) LLVM=1 CC="ccache clang" HOSTCC="ccache cl
 
 .PHONY: all deps tree config kernel module tool selftests initramfs vm run \
 	test test-host bench proof clean distclean checkpatch lint devtree export-patches \
-	series-check help
+	series-check help install
 
 all: kernel module tool selftests initramfs
 
@@ -142,6 +142,17 @@ export-patches:
 # the last (not part of make test).
 series-check: tree initramfs
 	@$(TOP)/scripts/series-check.sh
+
+# dynstackctl (dynamically linked), its man page and bash completion, under
+# PREFIX (default /usr/local); DESTDIR for staging.
+PREFIX ?= /usr/local
+install: deps
+	@cmake -S $(TOP)/tools/dynstackctl -B $(BUILD)/tool-install -DCMAKE_CXX_COMPILER=clang++ \
+		-DCMAKE_BUILD_TYPE=Release -DDYNSTACKCTL_TESTS=OFF \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD)/tool-install -j2 >$(BUILD)/tool-install.log 2>&1 || \
+		{ cat $(BUILD)/tool-install.log; exit 1; }
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)/tool-install
 
 clean:
 	rm -rf $(BUILD)/obj-* $(BUILD)/mod-* $(BUILD)/tool $(BUILD)/selftests \

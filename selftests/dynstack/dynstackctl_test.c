@@ -266,4 +266,39 @@ TEST_F(ctl, every_read_command_json)
 	EXPECT_NE(r->rc, 0);
 }
 
+/* The interfaces a fleet scripts against: metrics, pretty JSON, JSON errors. */
+TEST_F(ctl, metrics_pretty_and_json_errors)
+{
+	struct run *r = &self->r;
+	char args[64];
+
+	ctl(r, false, "metrics");
+	ASSERT_EQ(r->rc, 0) TH_LOG("%s", r->err);
+	EXPECT_NE(strstr(r->out, "# TYPE dynstack_resident_bytes gauge\n"), NULL);
+	EXPECT_NE(strstr(r->out, "\ndynstack_stacks "), NULL) TH_LOG("%s", r->out);
+	EXPECT_NE(strstr(r->out, "dynstack_stacks_by_resident_pages{pages=\"4\"} "), NULL);
+	ctl(r, false, "-p get magazine_size");
+	ASSERT_EQ(r->rc, 0) TH_LOG("%s", r->err);
+	EXPECT_NE(strstr(r->out, "{\n  \"magazine_size\": "), NULL) TH_LOG("%s", r->out);
+	/* With --json, an error is a JSON object on stdout. */
+	ctl(r, false, "--json get nonsense");
+	EXPECT_EQ(r->rc, 2);
+	EXPECT_TRUE(json_balanced(r->out));
+	EXPECT_NE(strstr(r->out, "\"error\":"), NULL) TH_LOG("%s", r->out);
+	EXPECT_EQ(jnum(r->out, "exit_code"), 2);
+	/* Threads that cannot be read are reported; the others are shown. */
+	snprintf(args, sizeof(args), "--json task %d 999999999", getpid());
+	ctl(r, false, args);
+	EXPECT_EQ(r->rc, 1);
+	EXPECT_GE(jnum(r->out, "resident_pages"), 1) TH_LOG("%s", r->out);
+	EXPECT_NE(strstr(r->out, "\"tid\":999999999,\"error\":"), NULL) TH_LOG("%s", r->out);
+	ctl(r, false, "--json top -s max_used -n 3");
+	EXPECT_EQ(r->rc, 0) TH_LOG("%s", r->err);
+	EXPECT_TRUE(json_balanced(r->out));
+	/* A device that is not dynstack's is named as such. */
+	ctl(r, false, "--device=/dev/null status");
+	EXPECT_EQ(r->rc, 2);
+	EXPECT_NE(strstr(r->err, "/dev/null is not a dynstack device"), NULL) TH_LOG("%s", r->err);
+}
+
 TEST_HARNESS_MAIN

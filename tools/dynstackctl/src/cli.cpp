@@ -18,7 +18,7 @@ struct Command {
     std::string_view help;
 };
 
-constexpr std::array<Command, 9> kCommands = {{
+constexpr std::array<Command, 10> kCommands = {{
     {"status", Verb::Status, "status",
      "savings, resident and virtual stack memory, supply, failures",
      "One screen: stacks, resident against virtual stack memory and the savings, the page\n"
@@ -29,20 +29,31 @@ constexpr std::array<Command, 9> kCommands = {{
     {"get", Verb::Get, "get [KEY...]", "the tunables and their ranges",
      "The tunables (all, or the KEYs given), with their ranges."},
     {"set", Verb::Set, "set KEY=VALUE...", "change tunables, all or none (CAP_SYS_ADMIN)",
-     "Change tunables. Every value is checked here with the module's ranges, then all are\n"
-     "sent as one struct: the module applies all of them or none. Needs CAP_SYS_ADMIN."},
-    {"task", Verb::Task, "task PID...", "stack residency of threads",
-     "Stack residency of threads: resident pages, pages in use at the last switch-out and\n"
-     "their high-water mark. Other users' threads need ptrace read access."},
-    {"top", Verb::Top, "top [-n N]", "threads with the most resident stack pages",
-     "The N threads (default 20) with the most resident stack pages."},
+     "Change tunables. Each value is checked against the module's own range, then only the\n"
+     "fields named are sent: the module changes all of them or none, in one step, and leaves\n"
+     "every other tunable as it is. Needs CAP_SYS_ADMIN."},
+    {"task", Verb::Task, "task TID...", "stack residency of threads",
+     "Stack residency of threads, in pages of the page size: resident now, in use at the\n"
+     "last switch-out and the high-water mark of that. Other users' threads need ptrace\n"
+     "read access; a thread that cannot be read is reported and the others are shown\n"
+     "(exit 1)."},
+    {"top", Verb::Top, "top [-n N] [-s KEY] [-d SECS]",
+     "threads with the most resident stack pages",
+     "The N threads (default 20) with the most resident stack pages (-s resident, the\n"
+     "default), or with the deepest stack use (-s max_used); -d: again every SECS until\n"
+     "interrupted."},
     {"reclaim", Verb::Reclaim, "reclaim [--touched]", "one reclaim pass now (CAP_SYS_ADMIN)",
      "Run one reclaim pass now over sleeping tasks; --touched also takes touched pages below\n"
      "their stack pointer (costs one TLB flush). Needs CAP_SYS_ADMIN."},
     {"watch", Verb::Watch, "watch [-i SECONDS] [-n COUNT]", "status, repeated",
      "status, again every SECONDS (default 2), COUNT times or until interrupted."},
-    {"version", Verb::Version, "version", "ABI versions of the tool and the module",
-     "The ABI versions of dynstackctl and of the module."},
+    {"metrics", Verb::Metrics, "metrics",
+     "every counter in the Prometheus text format (node_exporter textfile)",
+     "Every global counter and gauge in the Prometheus text exposition format, for\n"
+     "node_exporter's textfile collector: write it to a .prom file from cron or a timer."},
+    {"version", Verb::Version, "version", "versions of the tool and the module",
+     "The version of dynstackctl and the ABI and features of the module, also when the\n"
+     "module speaks another ABI version (tools and modules agree by feature bits)."},
 }};
 
 const Command *find_command(std::string_view name) {
@@ -74,7 +85,8 @@ Result<unsigned> number_arg(const std::vector<std::string> &argv, std::size_t &i
 } // namespace
 
 std::string usage() {
-    std::string s = "usage: dynstackctl [--json] [--drop-caps] [--device PATH] COMMAND [ARGS]\n\n"
+    std::string s = "usage: dynstackctl [-j|--json] [-p|--pretty] [--drop-caps] [--device PATH] "
+                    "COMMAND [ARGS]\n\n"
                     "Inspect and tune dynamic kernel stacks (dynstack.ko).\n\ncommands:\n";
     for (const auto &c : kCommands) {
         s += "  " + std::string(c.synopsis);
@@ -83,9 +95,12 @@ std::string usage() {
     }
     s += "  help [COMMAND]                this text, or one command's\n\n"
          "options:\n"
-         "  --json         machine-readable output (every read command; fields in docs/usage.md)\n"
+         "  -j, --json     machine-readable output (every read command; fields in docs/usage.md);\n"
+         "                 errors too, as {\"error\": ..., \"exit_code\": N}\n"
+         "  -p, --pretty   indented JSON (implies --json)\n"
+         "  --version      the version of dynstackctl\n"
          "  --drop-caps    drop every capability first (read-only commands)\n"
-         "  --device PATH  the device (default /dev/dynstack)\n\n"
+         "  --device PATH, --device=PATH  the device (default /dev/dynstack)\n\n"
          "exit status: 0 ok, 1 the module refused or failed, 2 bad command line or value,\n"
          "3 missing capability or permission, 4 dynstack.ko not loaded or too old\n";
     return s;
@@ -110,29 +125,65 @@ bool read_only(Verb verb) { return verb != Verb::Set && verb != Verb::Reclaim; }
 
 namespace {
 
-// An argument after the command: its own options and operands.
-Result<Unit> command_arg(Options &o, const std::vector<std::string> &argv, std::size_t &i) {
+// top -s KEY at @i.
+Result<TopSort> sort_arg(const std::vector<std::string> &argv, std::size_t &i) {
+    const std::string by = i + 1 < argv.size() ? argv[++i] : "";
+    if (by == "resident") {
+        return TopSort::Resident;
+    }
+    if (by == "max_used") {
+        return TopSort::MaxUsed;
+    }
+    return Error{"-s needs resident or max_used", Exit::Usage};
+}
+
+// top's -s and -d, watch's -i, and -n of both, at @i: whether it was one.
+Result<bool> repeat_arg(Options &o, const std::vector<std::string> &argv, std::size_t &i) {
     const std::string &a = argv[i];
-    if (a == "--per-cpu" && o.verb == Verb::Stats) {
-        o.per_cpu = true;
-    } else if (a == "--touched" && o.verb == Verb::Reclaim) {
-        o.touched = true;
-    } else if (a == "-i" && o.verb == Verb::Watch) {
-        auto v = number_arg(argv, i, "-i", 1, 3600);
+    const bool top = o.verb == Verb::Top;
+    const bool watch = o.verb == Verb::Watch;
+    if ((a == "-i" && watch) || (a == "-d" && top)) {
+        auto v = number_arg(argv, i, a, 1, 3600);
         if (!v.ok()) {
             return v.error();
         }
-        o.interval_s = v.value();
-    } else if (a == "-n" && (o.verb == Verb::Watch || o.verb == Verb::Top)) {
+        (watch ? o.interval_s : o.top_delay_s) = v.value();
+    } else if (a == "-s" && top) {
+        auto by = sort_arg(argv, i);
+        if (!by.ok()) {
+            return by.error();
+        }
+        o.top_sort = by.value();
+    } else if (a == "-n" && (watch || top)) {
         auto v = number_arg(argv, i, "-n", 1, 1000000);
         if (!v.ok()) {
             return v.error();
         }
-        if (o.verb == Verb::Watch) {
+        if (watch) {
             o.count = static_cast<int>(v.value());
         } else {
             o.top_n = v.value();
         }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// An argument after the command: its own options and operands.
+Result<Unit> command_arg(Options &o, const std::vector<std::string> &argv, std::size_t &i) {
+    const std::string &a = argv[i];
+    auto repeat = repeat_arg(o, argv, i);
+    if (!repeat.ok()) {
+        return repeat.error();
+    }
+    if (repeat.value()) {
+        return Unit{};
+    }
+    if (a == "--per-cpu" && o.verb == Verb::Stats) {
+        o.per_cpu = true;
+    } else if (a == "--touched" && o.verb == Verb::Reclaim) {
+        o.touched = true;
     } else if (a.rfind('-', 0) == 0 && a.size() > 1) {
         return Error{"unknown option '" + a + "' for this command (see dynstackctl help)",
                      Exit::Usage};
@@ -142,6 +193,32 @@ Result<Unit> command_arg(Options &o, const std::vector<std::string> &argv, std::
         return Error{"unexpected argument '" + a + "' (see dynstackctl help)", Exit::Usage};
     }
     return Unit{};
+}
+
+// An option valid anywhere (-j, -p, --drop-caps, --device) at @i: whether
+// it was one.
+Result<bool> global_arg(Options &o, const std::vector<std::string> &argv, std::size_t &i) {
+    const std::string &a = argv[i];
+    if (a == "--json" || a == "-j") {
+        o.json = true;
+    } else if (a == "--pretty" || a == "-p") {
+        o.json = true;
+        o.pretty = true;
+    } else if (a == "--drop-caps") {
+        o.drop_caps = true;
+    } else if (a == "--device" || a.rfind("--device=", 0) == 0) {
+        if (a == "--device") {
+            o.device = i + 1 < argv.size() ? argv[++i] : "";
+        } else {
+            o.device = a.substr(std::string_view("--device=").size());
+        }
+        if (o.device.empty()) {
+            return Error{"--device needs a path", Exit::Usage};
+        }
+    } else {
+        return false;
+    }
+    return true;
 }
 
 // "help [COMMAND]" at @i.
@@ -192,23 +269,23 @@ Result<Options> parse_args(const std::vector<std::string> &argv) {
     bool have_verb = false;
     for (std::size_t i = 0; i < argv.size(); i++) {
         const std::string &a = argv[i];
-        if (a == "--json") {
-            o.json = true;
-        } else if (a == "--drop-caps") {
-            o.drop_caps = true;
-        } else if (a == "--device") {
-            if (i + 1 >= argv.size()) {
-                return Error{"--device needs a path", Exit::Usage};
-            }
-            o.device = argv[++i];
-        } else if (a == "-h" || a == "--help") {
+        auto global = global_arg(o, argv, i);
+        if (!global.ok()) {
+            return global.error();
+        }
+        if (global.value()) {
+            continue;
+        }
+        if (a == "-h" || a == "--help") {
             o.help_for = have_verb ? o.verb : Verb::Help;
             o.verb = Verb::Help;
             return o;
-        } else if (a == "--version") {
-            o.verb = Verb::Version;
-            have_verb = true;
-        } else if (have_verb) {
+        }
+        if (a == "--version") {
+            o.verb = Verb::ToolVersion;
+            return o;
+        }
+        if (have_verb) {
             auto r = command_arg(o, argv, i);
             if (!r.ok()) {
                 return r.error();

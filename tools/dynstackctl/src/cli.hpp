@@ -11,20 +11,39 @@
 
 namespace dynstack {
 
-enum class Verb { Help, Version, Status, Stats, Get, Set, Task, Top, Reclaim, Watch };
+enum class Verb {
+    Help,
+    Version,
+    ToolVersion,
+    Status,
+    Stats,
+    Get,
+    Set,
+    Task,
+    Top,
+    Reclaim,
+    Watch,
+    Metrics
+};
+
+// What top sorts by.
+enum class TopSort { Resident, MaxUsed };
 
 struct Options {
     Verb verb = Verb::Help;
     Verb help_for = Verb::Help; // with Verb::Help: the command asked about
     bool json = false;
+    bool pretty = false; // -p/--pretty: indented JSON (implies --json)
     bool drop_caps = false;
     bool per_cpu = false;
     bool touched = false;
     std::string device = "/dev/dynstack";
-    std::vector<std::string> args; // keys for get, KEY=VALUE for set, PIDs for task
-    unsigned interval_s = 2;       // watch -i
-    int count = -1;                // watch -n; -1 = until interrupted
-    unsigned top_n = 20;           // top -n
+    std::vector<std::string> args;        // keys for get, KEY=VALUE for set, PIDs for task
+    unsigned interval_s = 2;              // watch -i
+    int count = -1;                       // watch -n; -1 = until interrupted
+    unsigned top_n = 20;                  // top -n
+    unsigned top_delay_s = 0;             // top -d; 0 = once
+    TopSort top_sort = TopSort::Resident; // top -s
 };
 
 // The largest thread id (PID_MAX_LIMIT).

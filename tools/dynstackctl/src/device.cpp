@@ -30,9 +30,12 @@ Fd::~Fd() {
 Error errno_error(int err, const std::string &what) {
     switch (err) {
     case EPERM:
+        return {what + ": operation not permitted (writes need CAP_SYS_ADMIN; another user's "
+                       "task needs ptrace read access)",
+                Exit::Permission};
     case EACCES:
-        return {what + ": permission denied (writes need CAP_SYS_ADMIN; another user's task "
-                       "needs ptrace read access)",
+        return {what + ": access denied by the file's mode or a security module (SELinux, "
+                       "AppArmor); the device is world-readable unless one of them says otherwise",
                 Exit::Permission};
     case ENOENT:
     case ENODEV:
@@ -41,8 +44,8 @@ Error errno_error(int err, const std::string &what) {
                        "insmod dynstack.ko",
                 Exit::NoModule};
     case ENOTTY:
-        return {what + ": the device does not know this command; dynstack.ko and dynstackctl "
-                       "are from different versions",
+        return {what + ": the device does not know this command; dynstack.ko is older than "
+                       "this dynstackctl",
                 Exit::NoModule};
     case E2BIG:
         return {what + ": the module is older than this dynstackctl and does not know a field "
@@ -54,9 +57,7 @@ Error errno_error(int err, const std::string &what) {
         return {what + ": this task's stack is not a dynamic stack (the boot CPU's idle task)",
                 Exit::Failure};
     case EINVAL:
-        return {what + ": the module refused the value (EINVAL); see dynstackctl get for the "
-                       "ranges",
-                Exit::Failure};
+        return {what + ": the module refused the request (EINVAL)", Exit::Failure};
     default:
         return {what + ": " + std::strerror(err), Exit::Failure};
     }
@@ -69,9 +70,13 @@ Result<Device> Device::open(const std::string &path) {
     }
     Device dev(std::move(fd));
     dev.version_.size = sizeof(dev.version_);
-    auto r = dev.ioc(DYNSTACK_IOC_VERSION, &dev.version_, "version");
-    if (!r.ok()) {
-        return r.error();
+    if (::ioctl(dev.fd_.get(), DYNSTACK_IOC_VERSION, &dev.version_) != 0) {
+        if (errno == ENOTTY || errno == EINVAL) {
+            return Error{path + " is not a dynstack device (it does not answer "
+                                "DYNSTACK_IOC_VERSION); give the right one with --device PATH",
+                         Exit::Usage};
+        }
+        return errno_error(errno, path);
     }
     return dev;
 }

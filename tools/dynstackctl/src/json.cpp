@@ -161,4 +161,59 @@ Json &Json::value(std::string_view v) {
     return *this;
 }
 
+std::string json_pretty(std::string_view compact) {
+    std::string out;
+    int depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    const auto newline = [&out, &depth] {
+        out += '\n';
+        out.append(static_cast<std::size_t>(depth) * 2, ' ');
+    };
+    for (std::size_t i = 0; i < compact.size(); i++) {
+        const char c = compact[i];
+        if (in_string) {
+            out += c;
+            escaped = !escaped && c == '\\';
+            in_string = escaped || c != '"';
+            continue;
+        }
+        switch (c) {
+        case '"':
+            in_string = true;
+            out += c;
+            break;
+        case '{':
+        case '[': {
+            out += c;
+            const char next = i + 1 < compact.size() ? compact[i + 1] : '\0';
+            if (next == '}' || next == ']') {
+                out += next; // empty container stays on one line
+                i++;
+                break;
+            }
+            depth++;
+            newline();
+            break;
+        }
+        case '}':
+        case ']':
+            depth--;
+            newline();
+            out += c;
+            break;
+        case ',':
+            out += c;
+            newline();
+            break;
+        case ':':
+            out += ": ";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
 } // namespace dynstack

@@ -38,4 +38,8 @@ class Json {
 
 std::string json_escape(std::string_view s);
 
+// Compact JSON (as Json::str() makes it) indented by 2 spaces per level,
+// like bpftool -p. Strings are copied untouched.
+std::string json_pretty(std::string_view compact);
+
 } // namespace dynstack

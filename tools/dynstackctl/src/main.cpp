@@ -3,6 +3,8 @@
 #include "caps.hpp"
 #include "cli.hpp"
 #include "device.hpp"
+#include "json.hpp"
+#include "metrics.hpp"
 #include "policy.hpp"
 #include "render.hpp"
 #include "stop.hpp"
@@ -40,12 +42,28 @@ std::string comm_of(const std::filesystem::path &task_dir) {
     return comm;
 }
 
-Result<std::string> status(const Device &dev, bool json) {
+Result<StatusData> status_data(const Device &dev) {
     auto s = dev.stats();
     if (!s.ok()) {
         return s.error();
     }
-    return render_status({dev.version(), s.value(), kernel_stack_kb()}, json);
+    return StatusData{dev.version(), s.value(), kernel_stack_kb()};
+}
+
+Result<std::string> status(const Device &dev, bool json) {
+    auto d = status_data(dev);
+    if (!d.ok()) {
+        return d.error();
+    }
+    return render_status(d.value(), json);
+}
+
+Result<std::string> cmd_metrics(const Device &dev) {
+    auto d = status_data(dev);
+    if (!d.ok()) {
+        return d.error();
+    }
+    return render_metrics(d.value());
 }
 
 Result<std::string> cmd_stats(const Options &o, const Device &dev) {
@@ -93,18 +111,35 @@ Result<std::string> cmd_get(const Options &o, const Device &dev) {
     return render_policy(all.value(), p.value(), o.args, o.json);
 }
 
+// Every thread asked for; one that cannot be read is a row with its error
+// (the others are still shown) and makes the command fail (exit 1).
 Result<std::string> cmd_task(const Options &o, const Device &dev) {
     std::vector<TaskRow> rows;
+    int failed = 0;
     for (const auto &a : o.args) {
         // Checked by parse_args() (check_complete()).
         const int id = static_cast<int>(parse_u32(a, "task").value());
         auto t = dev.task(id);
         if (!t.ok()) {
-            return t.error();
+            rows.push_back({id, "", {}, t.error().message});
+            failed++;
+            continue;
         }
-        rows.push_back({id, comm_of("/proc/" + a), t.value()});
+        rows.push_back({id, comm_of("/proc/" + a), t.value(), ""});
     }
-    return render_tasks(rows, o.json);
+    std::string out = render_tasks(rows, o.json);
+    if (failed == 0) {
+        return out;
+    }
+    if (!o.json) {
+        for (const auto &r : rows) {
+            if (!r.error.empty()) {
+                std::cerr << "dynstackctl: " << r.error << "\n";
+            }
+        }
+    }
+    std::cout << out;
+    return Error{"", Exit::Failure}; // already reported, row by row
 }
 
 // Every thread of every process that we may read.
@@ -123,24 +158,37 @@ std::vector<TaskRow> all_tasks(const Device &dev) {
             std::from_chars(tname.data(), tname.data() + tname.size(), tid);
             auto t = dev.task(tid);
             if (t.ok()) { // gone, or not ours to read: skipped
-                rows.push_back({tid, comm_of(task.path()), t.value()});
+                rows.push_back({tid, comm_of(task.path()), t.value(), ""});
             }
         }
     }
     return rows;
 }
 
-Result<std::string> cmd_top(const Options &o, const Device &dev) {
+std::string top_once(const Options &o, const Device &dev) {
     auto rows = all_tasks(dev);
-    std::sort(rows.begin(), rows.end(), [](const TaskRow &a, const TaskRow &b) {
-        return a.info.resident_pages != b.info.resident_pages
-                   ? a.info.resident_pages > b.info.resident_pages
-                   : a.tid < b.tid;
+    const auto key = [&o](const TaskRow &r) {
+        return o.top_sort == TopSort::Resident ? r.info.resident_pages : r.info.max_used_pages;
+    };
+    std::sort(rows.begin(), rows.end(), [&key](const TaskRow &a, const TaskRow &b) {
+        return key(a) != key(b) ? key(a) > key(b) : a.tid < b.tid;
     });
     if (rows.size() > o.top_n) {
         rows.resize(o.top_n);
     }
     return render_tasks(rows, o.json);
+}
+
+// top -d: a new list every interval until SIGINT or SIGTERM (run()).
+Result<std::string> cmd_top(const Options &o, const Device &dev) {
+    if (o.top_delay_s == 0) {
+        return top_once(o, dev);
+    }
+    catch_stop_signals();
+    do {
+        std::cout << top_once(o, dev) << (o.json ? "" : "\n") << std::flush;
+    } while (sleep_unless_stopped(std::chrono::seconds(o.top_delay_s)));
+    return std::string();
 }
 
 // Only the fields named change (DYNSTACK_POLICY_SET_MASK), in one step in
@@ -215,14 +263,48 @@ Result<std::string> dispatch(const Options &o, const Device &dev) {
         return cmd_top(o, dev);
     case Verb::Reclaim:
         return cmd_reclaim(o, dev);
+    case Verb::Metrics:
+        return cmd_metrics(dev);
     default:
         return Error{"internal: unexpected command", Exit::Failure};
     }
 }
 
-int fail(const Error &e) {
-    std::cerr << "dynstackctl: " << e.message << "\n";
+// Output as asked: JSON indented with --pretty.
+void emit(const Options &o, const std::string &out) {
+    std::cout << (o.pretty ? json_pretty(out) : out);
+}
+
+// An error: on stderr, or with --json as a JSON object on stdout (as
+// bpftool does), so that a script parsing the output sees it.
+int fail(const Options &o, const Error &e) {
+    if (!e.message.empty()) {
+        if (o.json) {
+            Json j;
+            j.begin_object();
+            j.field("error", std::string_view(e.message));
+            j.field("exit_code", static_cast<int>(e.code));
+            j.end_object();
+            emit(o, j.str());
+        } else {
+            std::cerr << "dynstackctl: " << e.message << "\n";
+        }
+    }
     return static_cast<int>(e.code);
+}
+
+// --drop-caps, and CAP_SYS_ADMIN for a command that writes.
+Result<Unit> check_caps(const Options &o) {
+    if (o.drop_caps) {
+        auto r = drop_all_caps();
+        if (!r.ok()) {
+            return r.error();
+        }
+    }
+    if (!read_only(o.verb)) {
+        return require_sys_admin(o.verb == Verb::Set ? "set" : "reclaim");
+    }
+    return Unit{};
 }
 
 int run(const Options &o) {
@@ -230,40 +312,40 @@ int run(const Options &o) {
         std::cout << (o.help_for == Verb::Help ? usage() : command_help(o.help_for));
         return 0;
     }
-    if (o.drop_caps) {
-        auto r = drop_all_caps();
-        if (!r.ok()) {
-            return fail(r.error());
-        }
+    if (o.verb == Verb::ToolVersion) {
+        std::cout << "dynstackctl " DYNSTACKCTL_VERSION " (ABI " << DYNSTACK_ABI_VERSION << ")\n";
+        return 0;
     }
-    if (!read_only(o.verb)) {
-        auto r = require_sys_admin(o.verb == Verb::Set ? "set" : "reclaim");
-        if (!r.ok()) {
-            return fail(r.error());
-        }
+    auto caps = check_caps(o);
+    if (!caps.ok()) {
+        return fail(o, caps.error());
     }
     if (o.verb == Verb::Watch) {
         auto out = cmd_watch(o);
         if (!out.ok()) {
-            return fail(out.error());
+            return fail(o, out.error());
         }
         const int sig = stop_signal();
         return sig != 0 ? 128 + sig : 0;
     }
     auto dev = Device::open(o.device);
     if (o.verb == Verb::Version) {
-        std::cout << render_version(dev.ok() ? &dev.value().version() : nullptr, o.json);
+        if (!dev.ok() && dev.error().code != Exit::NoModule) {
+            return fail(o, dev.error());
+        }
+        emit(o, render_version(dev.ok() ? &dev.value().version() : nullptr, o.json));
         return 0;
     }
     if (!dev.ok()) {
-        return fail(dev.error());
+        return fail(o, dev.error());
     }
     auto out = dispatch(o, dev.value());
     if (!out.ok()) {
-        return fail(out.error());
+        return fail(o, out.error());
     }
-    std::cout << out.value();
-    return 0;
+    emit(o, out.value());
+    const int sig = stop_signal();
+    return sig != 0 ? 128 + sig : 0;
 }
 
 } // namespace

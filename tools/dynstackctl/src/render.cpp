@@ -18,6 +18,12 @@ using U64 = std::uint64_t;
 
 std::string num(U64 v) { return std::to_string(v); }
 
+std::string hex(U64 v) {
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%llx", static_cast<unsigned long long>(v));
+    return buf.data();
+}
+
 std::string pct(double v) {
     std::array<char, 32> buf{};
     std::snprintf(buf.data(), buf.size(), "%.1f%%", v);
@@ -236,6 +242,11 @@ std::string render_tasks(const std::vector<TaskRow> &rows, bool json) {
         for (const auto &r : rows) {
             j.begin_object();
             j.key("tid").value(static_cast<std::int64_t>(r.tid));
+            if (!r.error.empty()) {
+                j.field("error", std::string_view(r.error));
+                j.end_object();
+                continue;
+            }
             j.field("comm", std::string_view(r.comm));
             j.field("resident_pages", U64{r.info.resident_pages});
             j.field("last_used_pages", U64{r.info.last_used_pages});
@@ -246,8 +257,11 @@ std::string render_tasks(const std::vector<TaskRow> &rows, bool json) {
         j.end_array();
         return j.str();
     }
-    Table t({"tid", "comm", "resident", "last_used", "max_used", "of"});
+    Table t({"tid", "comm", "resident", "last_used", "max_used", "of (pages)"});
     for (const auto &r : rows) {
+        if (!r.error.empty()) {
+            continue; // reported on stderr by the caller
+        }
         t.add({std::to_string(r.tid), r.comm, num(r.info.resident_pages),
                num(r.info.last_used_pages), num(r.info.max_used_pages), num(r.info.stack_pages)});
     }
@@ -276,6 +290,7 @@ std::string render_version(const dynstack_version *module, bool json) {
     if (json) {
         Json j;
         j.begin_object();
+        j.field("tool_version", std::string_view(DYNSTACKCTL_VERSION));
         j.field("tool_abi_version", U64{DYNSTACK_ABI_VERSION});
         if (module != nullptr) {
             j.field("module_abi_version", U64{module->abi_version});
@@ -286,10 +301,16 @@ std::string render_version(const dynstack_version *module, bool json) {
         j.end_object();
         return j.str();
     }
-    std::string out = "dynstackctl ABI " + std::to_string(DYNSTACK_ABI_VERSION) + "\n";
+    std::string out =
+        "dynstackctl " DYNSTACKCTL_VERSION ", ABI " + std::to_string(DYNSTACK_ABI_VERSION) + "\n";
     if (module != nullptr) {
-        out += "dynstack.ko ABI " + num(module->abi_version) + ", " + num(module->stack_pages) +
-               " pages per stack, " + num(module->nr_cpu_ids) + " CPU ids\n";
+        out += "dynstack.ko ABI " + num(module->abi_version) + ", features 0x" +
+               hex(module->features) + ", " + num(module->stack_pages) + " pages per stack, " +
+               num(module->nr_cpu_ids) + " CPU ids\n";
+        if (module->abi_version != DYNSTACK_ABI_VERSION) {
+            out += "the module speaks another ABI version: commands whose feature bit it lacks "
+                   "will say so\n";
+        }
     } else {
         out += "dynstack.ko not loaded\n";
     }

@@ -23,6 +23,7 @@ struct TaskRow {
     int tid = 0;
     std::string comm;
     dynstack_task info{};
+    std::string error; // why the thread could not be read; empty if it was
 };
 
 // Percent of virtual stack memory that is not resident.

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+
 using dynstack::Exit;
 using dynstack::parse_args;
 using dynstack::Verb;
@@ -88,4 +93,76 @@ TEST(Cli, DeviceOption) {
     ASSERT_TRUE(o.ok());
     EXPECT_EQ(o.value().device, "/tmp/x");
     EXPECT_FALSE(parse_args({"status", "--device"}).ok());
+}
+
+TEST(Cli, DeviceWithEquals) {
+    auto o = parse_args({"--device=/dev/other", "status"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o.value().device, "/dev/other");
+    EXPECT_FALSE(parse_args({"--device=", "status"}).ok());
+}
+
+TEST(Cli, ShortJsonAndPretty) {
+    auto j = parse_args({"-j", "stats"});
+    ASSERT_TRUE(j.ok());
+    EXPECT_TRUE(j.value().json);
+    EXPECT_FALSE(j.value().pretty);
+    auto p = parse_args({"stats", "-p"});
+    ASSERT_TRUE(p.ok());
+    EXPECT_TRUE(p.value().json);
+    EXPECT_TRUE(p.value().pretty);
+}
+
+TEST(Cli, ToolVersionNeedsNoCommand) {
+    auto o = parse_args({"--version"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o.value().verb, Verb::ToolVersion);
+}
+
+TEST(Cli, TopSortAndDelay) {
+    auto o = parse_args({"top", "-s", "max_used", "-d", "3", "-n", "5"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o.value().top_sort, dynstack::TopSort::MaxUsed);
+    EXPECT_EQ(o.value().top_delay_s, 3U);
+    EXPECT_EQ(o.value().top_n, 5U);
+    EXPECT_FALSE(parse_args({"top", "-s", "size"}).ok());
+    EXPECT_FALSE(parse_args({"top", "-d", "0"}).ok());
+    EXPECT_FALSE(parse_args({"status", "-d", "1"}).ok());
+}
+
+// Usage errors are found without a device: exit 2 before anything opens.
+TEST(Cli, ArgumentsCheckedBeforeTheDevice) {
+    auto set = parse_args({"--device", "/nonexistent", "set", "magazine_size=x"});
+    ASSERT_FALSE(set.ok());
+    EXPECT_EQ(set.error().code, Exit::Usage);
+    auto task = parse_args({"task", "12", "0"});
+    ASSERT_FALSE(task.ok());
+    EXPECT_EQ(task.error().code, Exit::Usage);
+    EXPECT_TRUE(parse_args({"set", "anything=1"}).ok()); // names are the module's
+}
+
+TEST(Cli, MetricsCommand) {
+    auto o = parse_args({"metrics"});
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(o.value().verb, Verb::Metrics);
+    EXPECT_TRUE(read_only(Verb::Metrics));
+}
+
+// The man page documents every command and every global option.
+TEST(ManPage, HasEveryCommandAndOption) {
+    std::ifstream in(DYNSTACKCTL_MANPAGE);
+    ASSERT_TRUE(in.good()) << DYNSTACKCTL_MANPAGE;
+    const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto help = dynstack::usage();
+    for (const char *name : {"status", "stats", "get", "set", "task", "top", "reclaim", "watch",
+                             "metrics", "version"}) {
+        EXPECT_NE(help.find(std::string("  ") + name), std::string::npos) << name;
+        // A .TP entry starts with the command in bold: .B, .BR or .BI.
+        const std::regex entry(std::string("\n\\.TP\n\\.B[RI]? ") + name + "\\b");
+        EXPECT_TRUE(std::regex_search(page, entry)) << name;
+    }
+    for (const char *opt :
+         {R"(\-\-json)", R"(\-\-pretty)", R"(\-\-drop\-caps)", R"(\-\-device)", R"(\-\-version)"}) {
+        EXPECT_NE(page.find(opt), std::string::npos) << opt;
+    }
 }

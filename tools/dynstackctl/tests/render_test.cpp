@@ -167,3 +167,30 @@ TEST(Render, TasksJsonValidWithNonUtf8Name) {
     EXPECT_EQ(parse_with_python(doc),
               "'a\\ufffdb\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\xe9\\U0001f600'\n");
 }
+
+TEST(Json, PrettyIndentsLikeBpftool) {
+    Json j;
+    j.begin_object().field("a", std::uint64_t{1}).key("s").value(std::string_view("{,:}"));
+    j.key("arr").begin_array().value(std::uint64_t{2}).end_array();
+    j.key("e").begin_array().end_array().end_object();
+    EXPECT_EQ(json_pretty(j.str()),
+              "{\n  \"a\": 1,\n  \"s\": \"{,:}\",\n  \"arr\": [\n    2\n  ],\n  \"e\": []\n}\n");
+}
+
+TEST(Render, TaskThatCannotBeReadIsARowWithItsError) {
+    TaskRow ok;
+    ok.tid = 1;
+    ok.comm = "init";
+    ok.info.resident_pages = 2;
+    ok.info.stack_pages = 4;
+    TaskRow bad;
+    bad.tid = 7;
+    bad.error = "task 7: no such task";
+    EXPECT_EQ(render_tasks({ok, bad}, true),
+              "[{\"tid\":1,\"comm\":\"init\",\"resident_pages\":2,\"last_used_pages\":0,"
+              "\"max_used_pages\":0,\"stack_pages\":4},{\"tid\":7,\"error\":\"task 7: no such "
+              "task\"}]\n");
+    const auto table = render_tasks({ok, bad}, false);
+    EXPECT_NE(table.find("init"), std::string::npos);
+    EXPECT_EQ(table.find("no such"), std::string::npos); // on stderr instead
+}
