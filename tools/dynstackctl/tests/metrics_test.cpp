@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "metrics.hpp"
+#include "sample_status.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,15 +12,9 @@ using namespace dynstack;
 namespace {
 
 StatusData sample() {
-    StatusData d;
-    d.version.abi_version = DYNSTACK_ABI_VERSION;
-    d.version.page_size = 4096;
-    d.version.stack_pages = 4;
-    d.stats.stacks = 100;
-    d.stats.resident_pages = 100;
+    StatusData d = sample_status();
     d.stats.wait_us = 1500000;
     d.stats.residency[1] = 100;
-    d.kernel_stack_kb = 400;
     return d;
 }
 

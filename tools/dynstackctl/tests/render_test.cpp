@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "json.hpp"
 #include "render.hpp"
+#include "sample_status.hpp"
 #include "table.hpp"
 
 #include <gtest/gtest.h>
@@ -27,24 +28,7 @@ TEST(Table, AlignsColumns) {
     EXPECT_EQ(t.render(), "name    n\na     100\nbbb     7\n");
 }
 
-namespace {
-
-StatusData sample() {
-    StatusData d;
-    d.version.abi_version = DYNSTACK_ABI_VERSION;
-    d.version.page_size = 4096;
-    d.version.stack_pages = 4;
-    d.version.nr_cpu_ids = 2;
-    d.stats.stacks = 100;
-    d.stats.partial_stacks = 90;
-    d.stats.resident_pages = 100;
-    d.stats.reserve_pages = 12;
-    d.stats.nopage = 1;
-    d.kernel_stack_kb = 400;
-    return d;
-}
-
-} // namespace
+StatusData sample() { return sample_status(); }
 
 TEST(Render, SavedPercent) {
     auto d = sample();
