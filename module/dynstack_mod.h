@@ -11,6 +11,7 @@
  *   sysfs.c     /sys/kernel/mm/dynstack/
  *   ioctl.c     /dev/dynstack
  *   params.c    the module parameters: every tunable, at load time
+ *   debugfs.c   /sys/kernel/debug/dynstack/: per-CPU bulk, fault injection
  */
 #ifndef _DYNSTACK_MOD_H
 #define _DYNSTACK_MOD_H
@@ -84,6 +85,10 @@ void ds_stats_get_cpu(int cpu, struct ds_cpu_snapshot *c);
 /* sysfs.c */
 int ds_sysfs_init(void);
 void ds_sysfs_exit(void);
+
+/* debugfs.c: /sys/kernel/debug/dynstack/ (optional: never fails) */
+void ds_debugfs_init(void);
+void ds_debugfs_exit(void);
 
 /* ioctl.c */
 int ds_ioctl_init(void);

@@ -62,6 +62,7 @@ static int __init dynstack_mod_init(void)
 	err = ds_ioctl_init();
 	if (err)
 		goto sysfs_exit;
+	ds_debugfs_init();
 	ds_reclaim_start();
 	ds_supply_levels(&ds_main_supply, &lv);
 	pr_info("loaded: reserve %lu pages, depot %lu pages\n",
@@ -79,6 +80,7 @@ refill_exit:
 
 static void __exit dynstack_mod_exit(void)
 {
+	ds_debugfs_exit();
 	ds_ioctl_exit();
 	ds_sysfs_exit();
 	ds_reclaim_stop();

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dynstack.ko sysfs front end: /sys/kernel/mm/dynstack/, one file per
- * tunable (from the table in tunables.c), the statistics, the residency
- * histogram, the pinned threads and the fault-injection drain. Writes need
- * CAP_SYS_ADMIN and change nothing unless valid.
+ * tunable (from the table in tunables.c), stats/ with one file per
+ * counter, and the pinned threads. Writes need CAP_SYS_ADMIN and change
+ * nothing unless valid. The bulk (per CPU) and fault injection are in
+ * debugfs (debugfs.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -56,92 +57,102 @@ static ssize_t abi_version_show(struct kobject *kobj,
 }
 static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
 
-static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+/*
+ * stats/: one counter per file, as sysfs wants (the mTHP stats/ directories
+ * do the same). Names are the ioctl's (struct dynstack_stats) and
+ * dynstackctl's JSON keys. Each read takes its own snapshot.
+ */
+#define STAT(name, member) { #name, offsetof(struct ds_stats, member) }
+static const struct ds_stat_field {
+	const char *name;
+	size_t offset;		/* of an unsigned long or a u64 */
+} stat_fields[] = {
+	STAT(stacks, core.stacks),
+	STAT(partial_stacks, core.partial),
+	STAT(resident_pages, core.resident_pages),
+	STAT(populated, core.populated),
+	STAT(reinstalled, core.reinstalled),
+	STAT(detached, core.detached),
+	STAT(harvested, core.harvested),
+	STAT(released, core.released),
+	STAT(nopage, core.nopage),
+	STAT(readers, core.readers),
+	STAT(parked, core.parked),
+	STAT(wait_us, core.wait_us),
+	STAT(wait_max_us, core.wait_max_us),
+	STAT(exit_reserve_pages, core.reserve_pages),
+	STAT(exit_reserve_served, core.reserve_served),
+	STAT(alloc_failed, core.alloc_failed),
+	STAT(magazine_pages, levels.magazines),
+	STAT(depot_pages, levels.depot),
+	STAT(reserve_pages, levels.reserve),
+	STAT(take_magazine, supply.take_magazine),
+	STAT(take_depot, supply.take_depot),
+	STAT(take_reserve, supply.take_reserve),
+	STAT(take_short, supply.take_short),
+	STAT(give_magazine, supply.give_magazine),
+	STAT(give_depot, supply.give_depot),
+	STAT(kicks, supply.kicks),
+	STAT(refused, supply.refused),
+	STAT(napped, napped),
+	STAT(refilled, levels.refilled),
+	STAT(refill_failed, levels.refill_failed),
+	STAT(trimmed, levels.trimmed),
+	STAT(reclaim_passes, reclaim.passes),
+	STAT(reclaim_scanned, reclaim.scanned),
+	STAT(reclaim_detached, reclaim.detached),
+	STAT(reclaim_harvested, reclaim.harvested),
+	STAT(reclaim_released, reclaim.released),
+	STAT(reclaim_flushes, reclaim.flushes),
+	STAT(reclaim_readers, reclaim.readers),
+};
+/* Every counter is 64 bits wide, whatever its C type (x86-64 only). */
+static_assert(sizeof(unsigned long) == sizeof(u64));
+
+struct ds_stat_attr {
+	struct kobj_attribute attr;
+	const struct ds_stat_field *field;
+};
+
+static ssize_t stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
 {
-	const struct dynstack_core_stats *core;
-	const struct ds_reclaim_stats *rs;
-	const struct ds_cpu_stats *st;
+	struct ds_stat_attr *sa = container_of(attr, struct ds_stat_attr, attr);
 	struct ds_stats *s;
-	int len;
+	u64 v;
 
 	s = kmalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
 	ds_stats_get(s);
-	core = &s->core;
-	rs = &s->reclaim;
-	st = &s->supply;
-	len = sysfs_emit(buf,
-			 "stacks %lu\npartial_stacks %lu\nresident_pages %lu\n"
-			 "populated %lu\nreinstalled %lu\ndetached %lu\n"
-			 "harvested %lu\nreleased %lu\nnopage %lu\nreaders %lu\n"
-			 "parked %lu\nwait_us %lu\nwait_max_us %lu\n"
-			 "exit_reserve_pages %lu\nexit_reserve_served %lu\n"
-			 "alloc_failed %lu\n",
-			 core->stacks, core->partial, core->resident_pages,
-			 core->populated, core->reinstalled, core->detached,
-			 core->harvested, core->released, core->nopage,
-			 core->readers, core->parked, core->wait_us,
-			 core->wait_max_us, core->reserve_pages,
-			 core->reserve_served, core->alloc_failed);
-	len += sysfs_emit_at(buf, len,
-			     "magazine_pages %lu\ndepot_pages %lu\nreserve_pages %lu\n"
-			     "take_magazine %llu\ntake_depot %llu\ntake_reserve %llu\n"
-			     "take_short %llu\ngive_magazine %llu\ngive_depot %llu\n"
-			     "kicks %llu\nrefused %llu\nnapped %llu\n",
-			     s->levels.magazines, s->levels.depot, s->levels.reserve,
-			     st->take_magazine, st->take_depot, st->take_reserve,
-			     st->take_short, st->give_magazine, st->give_depot,
-			     st->kicks, st->refused, s->napped);
-	len += sysfs_emit_at(buf, len,
-			     "refilled %llu\nrefill_failed %llu\ntrimmed %llu\n"
-			     "reclaim_passes %llu\nreclaim_scanned %llu\n"
-			     "reclaim_detached %llu\nreclaim_harvested %llu\n"
-			     "reclaim_released %llu\nreclaim_flushes %llu\n"
-			     "reclaim_readers %llu\n",
-			     s->levels.refilled, s->levels.refill_failed, s->levels.trimmed,
-			     rs->passes, rs->scanned, rs->detached, rs->harvested,
-			     rs->released, rs->flushes, rs->readers);
+	v = *(u64 *)((char *)s + sa->field->offset);
 	kfree(s);
-	return len;
+	return sysfs_emit(buf, "%llu\n", v);
 }
-static struct kobj_attribute stats_attr = __ATTR_RO(stats);
 
-static ssize_t stats_per_cpu_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
+static struct ds_stat_attr stat_attrs[ARRAY_SIZE(stat_fields)];
+static struct attribute *stat_attr_ptrs[ARRAY_SIZE(stat_fields) + 1];
+static const struct attribute_group stats_group = {
+	.name = "stats",
+	.attrs = stat_attr_ptrs,
+};
+
+static int stats_dir_init(void)
 {
-	int cpu, len;
+	unsigned int i;
 
-	len = sysfs_emit(buf, "cpu magazine take_magazine take_depot take_reserve take_short give_magazine give_depot kicks refused napped\n");
-	for_each_possible_cpu(cpu) {
-		struct ds_cpu_snapshot c;
-		const struct ds_cpu_stats *st = &c.supply;
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
+		struct ds_stat_attr *sa = &stat_attrs[i];
 
-		ds_stats_get_cpu(cpu, &c);
-		len += sysfs_emit_at(buf, len, "%d %u %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
-				     cpu, c.magazine_pages,
-				     st->take_magazine, st->take_depot, st->take_reserve,
-				     st->take_short, st->give_magazine, st->give_depot,
-				     st->kicks, st->refused, c.napped);
+		sysfs_attr_init(&sa->attr.attr);
+		sa->attr.attr.name = stat_fields[i].name;
+		sa->attr.attr.mode = 0444;
+		sa->attr.show = stat_show;
+		sa->field = &stat_fields[i];
+		stat_attr_ptrs[i] = &sa->attr.attr;
 	}
-	return len;
+	return sysfs_create_group(dynstack_kobj, &stats_group);
 }
-static struct kobj_attribute stats_per_cpu_attr = __ATTR_RO(stats_per_cpu);
-
-static ssize_t residency_histogram_show(struct kobject *kobj,
-					struct kobj_attribute *attr, char *buf)
-{
-	unsigned long hist[DYNSTACK_PAGES + 1];
-	int i, len = 0;
-
-	dynstack_residency_histogram(hist);
-	for (i = 0; i <= DYNSTACK_PAGES; i++)
-		len += sysfs_emit_at(buf, len, "%d %lu\n", i, hist[i]);
-	return len;
-}
-static struct kobj_attribute residency_histogram_attr =
-	__ATTR_RO(residency_histogram);
 
 static ssize_t pinned_tids_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
@@ -187,29 +198,9 @@ static ssize_t pinned_tids_store(struct kobject *kobj,
 }
 static struct kobj_attribute pinned_tids_attr = __ATTR_RW(pinned_tids);
 
-/* Fault-injection knob: empty every magazine and the depot (not the reserve). */
-static ssize_t debug_drain_store(struct kobject *kobj,
-				 struct kobj_attribute *attr,
-				 const char *buf, size_t count)
-{
-	bool yes;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (kstrtobool(buf, &yes) || !yes)
-		return -EINVAL;
-	ds_refill_drain();
-	return count;
-}
-static struct kobj_attribute debug_drain_attr = __ATTR_WO(debug_drain);
-
 static struct attribute *fixed_attrs[] = {
 	&abi_version_attr.attr,
 	&pinned_tids_attr.attr,
-	&stats_attr.attr,
-	&stats_per_cpu_attr.attr,
-	&residency_histogram_attr.attr,
-	&debug_drain_attr.attr,
 	NULL,
 };
 
@@ -239,8 +230,11 @@ int ds_sysfs_init(void)
 	for (i = 0; fixed_attrs[i]; i++)
 		all_attrs[n++] = fixed_attrs[i];
 	ds_group.attrs = all_attrs;
-	if (!sysfs_create_group(dynstack_kobj, &ds_group))
+	if (sysfs_create_group(dynstack_kobj, &ds_group))
+		goto nomem;
+	if (!stats_dir_init())
 		return 0;
+	sysfs_remove_group(dynstack_kobj, &ds_group);
 nomem:
 	kfree(all_attrs);
 	kfree(tunable_attrs);
@@ -249,6 +243,7 @@ nomem:
 
 void ds_sysfs_exit(void)
 {
+	sysfs_remove_group(dynstack_kobj, &stats_group);
 	sysfs_remove_group(dynstack_kobj, &ds_group);
 	kfree(all_attrs);
 	kfree(tunable_attrs);

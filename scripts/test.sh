@@ -38,6 +38,21 @@ for cfg in $configs; do
 		--console "$log" --expect "$top/scripts/expected-tests.txt" --sum "$sum"
 done
 
+# A fleet machine has 192 CPUs and more: one boot of the fast kernel with
+# WIDE_SMP (64) vCPUs checks that every one of them is reported.
+if [[ " $configs " == *" fast "* ]] && [ "${WIDE_SMP:-64}" -gt 0 ]; then
+	echo "== make test: fast configuration, ${WIDE_SMP:-64} vCPUs"
+	res=$build/results-wide.txt log=$build/test-wide.log
+	"$top/scripts/vm.sh" --kernel "$build/obj-fast/arch/x86/boot/bzImage" \
+		--initrd "$build/initramfs-fast.cpio.gz" \
+		--script "$top/scripts/guest/run-wide.sh" \
+		--results "$res" --log "$log" --smp "${WIDE_SMP:-64}" --mem "${MEM:-2048}" \
+		--timeout 900 --kvm "${KVM:-0}" \
+		--append "DYNSTACK_EXPECT_CPUS=${WIDE_SMP:-64} DYNSTACK_CONFIG=fast"
+	python3 "$top/scripts/results.py" --label "wide" --results "$res" \
+		--console "$log" --sum "$sum"
+fi
+
 echo "== make test: host unit tests (dynstackctl)"
 hostdir=$build/tool-host
 if cmake -S "$top/tools/dynstackctl" -B "$hostdir" -DCMAKE_CXX_COMPILER=clang++ >/dev/null &&

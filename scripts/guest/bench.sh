@@ -16,7 +16,7 @@ state=$BENCH_STATE
 ifconfig lo 127.0.0.1 up 2>/dev/null
 
 kstack() { sed -n 's/^KernelStack: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
-stat_of() { sed -n "s/^$1 //p" /sys/kernel/mm/dynstack/stats 2>/dev/null || echo 0; }
+stat_of() { cat "/sys/kernel/mm/dynstack/stats/$1" 2>/dev/null || echo 0; }
 vmev() { sed -n "s/^$1 //p" /proc/vmstat; }
 ctxt() { sed -n 's/^ctxt //p' /proc/stat; }
 

@@ -25,7 +25,8 @@ insmod "$DYNSTACK_KO" || { echo "run: insmod failed"; kill $load; exit 1; }
 sleep "$SETTLE"
 after=$(kstack)
 echo "run: KernelStack $after kB with $tasks tasks, dynstack.ko loaded for ${SETTLE}s"
-supply=$(awk '/^(magazine|depot|reserve)_pages / { s += $2 } END { print s * 4 }' /sys/kernel/mm/dynstack/stats)
+supply=$(cat /sys/kernel/mm/dynstack/stats/magazine_pages /sys/kernel/mm/dynstack/stats/depot_pages \
+	/sys/kernel/mm/dynstack/stats/reserve_pages | awk '{ s += $1 } END { print s * 4 }')
 echo "run: the page supply (magazines, depot, reserve) holds $supply kB more; net saving $((before - after - supply)) kB"
 dynstackctl status
 echo "run: /sys/kernel/mm/dynstack/core_stats:"

@@ -206,11 +206,31 @@ static inline long ds_key_of(const char *path, const char *key)
 	return v;
 }
 
-/* The value of a "name value" line of /sys/kernel/mm/dynstack/@file, or -1. */
+/* debugfs: per-CPU bulk and fault injection (module/debugfs.c). */
+#define DS_DEBUGFS "/sys/kernel/debug/dynstack/"
+#define DS_DRAIN DS_DEBUGFS "drain"
+
+/*
+ * A statistic: /sys/kernel/mm/dynstack/stats/@key (one value per file) for
+ * "stats", else the "name value" line @key of /sys/kernel/mm/dynstack/@file
+ * (the core's core_stats). -1 if absent.
+ */
 static inline long ds_stat(const char *file, const char *key)
 {
 	char path[128];
 
+	if (!strcmp(file, "stats")) {
+		char buf[32] = "";
+		int fd, n;
+
+		snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/stats/%s", key);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		return n > 0 ? strtol(buf, NULL, 10) : -1;
+	}
 	snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s", file);
 	return ds_key_of(path, key);
 }

@@ -115,7 +115,7 @@ TEST_F_TIMEOUT(slow, alloc_failures_and_empty_magazines, 600)
 		ASSERT_EQ(pthread_create(&st[i], NULL, storm, NULL), 0);
 	for (int i = 0; i < secs * 10; i++) {
 		usleep(100000);
-		put_file("/sys/kernel/mm/dynstack/debug_drain", "1");
+		put_file(DS_DRAIN, "1");
 	}
 	atomic_store(&stop, 1);
 	for (int i = 0; i < 2; i++)

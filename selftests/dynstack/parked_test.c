@@ -140,14 +140,14 @@ FIXTURE(parked) {
 static void inject(struct __test_metadata *_metadata, FIXTURE_DATA(parked) *self, bool on)
 {
 	if (on) {
-		ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/debug_drain", "1"), 0);
+		ASSERT_EQ(put_file(DS_DRAIN, "1"), 0);
 		ASSERT_EQ(put_file(FAIL "task-filter", "Y") | put_file(FAIL "ignore-gfp-wait", "N") |
 			  put_file(FAIL "ignore-gfp-highmem", "N") | put_file(FAIL "min-order", "0") |
 			  put_file(FAIL "verbose", "0") | put_file(FAIL "times", "-1") |
 			  put_file(FAIL "interval", "1"), 0);
 		ASSERT_EQ(make_it_fail(self->kd, "1") | make_it_fail(self->refill, "1"), 0);
 		ASSERT_EQ(put_file(FAIL "probability", "100"), 0);
-		ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/debug_drain", "1"), 0);
+		ASSERT_EQ(put_file(DS_DRAIN, "1"), 0);
 	} else {
 		put_file(FAIL "probability", "0");
 		make_it_fail(self->kd, "0");

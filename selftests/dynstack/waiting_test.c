@@ -141,9 +141,9 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 	ASSERT_GE(ds_wait_partial(nr * 9 / 10), nr * 9 / 10);
 
 	/* Cut off every source of pages, then wake everybody. */
-	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/debug_drain", "1"), 0);
+	ASSERT_EQ(put_file(DS_DRAIN, "1"), 0);
 	ASSERT_EQ(set_fail(kd, refill, 1), 0);
-	ASSERT_EQ(put_file("/sys/kernel/mm/dynstack/debug_drain", "1"), 0);
+	ASSERT_EQ(put_file(DS_DRAIN, "1"), 0);
 	defer0 = ds_vmstat("dynstack_defer");
 	wait0 = ds_vmstat("dynstack_wait_us");
 	failed0 = core("alloc_failed");
@@ -154,7 +154,7 @@ TEST_F_TIMEOUT(slow, wakeups_wait_for_pages_and_all_complete, 900)
 	ticks0 = atomic_load(&ticks);
 	for (int i = 0; i < (secs - 1) * 10; i++) {
 		usleep(100000);
-		put_file("/sys/kernel/mm/dynstack/debug_drain", "1");
+		put_file(DS_DRAIN, "1");
 		parked = core("parked");
 		if (parked > parked_peak)
 			parked_peak = parked;
