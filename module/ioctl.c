@@ -18,6 +18,7 @@
 #include <linux/cpumask.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/nospec.h>
 
 #include "dynstack_mod.h"
 #include "../uapi/linux/dynstack.h"
@@ -70,7 +71,9 @@ static long ioc_version(void __user *uarg)
 
 	if (err)
 		return err;
-	/* Output only: whatever the caller put in the fields is ignored. */
+	if (v.__reserved)
+		return -EINVAL;
+	/* Output only: whatever the caller put in the other fields is ignored. */
 	memset(&v, 0, sizeof(v));
 	v.abi_version = DYNSTACK_ABI_VERSION;
 	v.features = DYNSTACK_FEAT_DETACH | DYNSTACK_FEAT_RECLAIM |
@@ -159,9 +162,11 @@ static long ioc_cpu_stats(void __user *uarg)
 		return err;
 	if (c.flags)
 		return -EINVAL;
-	if (c.cpu >= nr_cpu_ids || !cpu_possible(c.cpu))
+	if (c.cpu >= nr_cpu_ids)
 		return -EINVAL;
-	cpu = c.cpu;
+	cpu = array_index_nospec(c.cpu, nr_cpu_ids);
+	if (!cpu_possible(cpu))
+		return -EINVAL;
 	ds_stats_get_cpu(cpu, &snap);
 	memset(&c, 0, sizeof(c));
 	c.cpu = cpu;
@@ -258,7 +263,9 @@ static long ioc_set_policy(void __user *uarg)
 	if (err != -EINVAL)
 		return err;
 refuse:
-	/* A caller whose struct has no error_field just gets EINVAL. */
+	/* Only a caller whose struct has error_field gets the struct back. */
+	if (usize < offsetofend(struct dynstack_policy, error_field))
+		return -EINVAL;
 	p.error_field = bad.field;
 	if (PUT(p, uarg, usize))
 		return -EFAULT;
@@ -278,11 +285,13 @@ static long ioc_tunable(void __user *uarg)
 		return -EINVAL;
 	if (k.index >= ds_nr_tunables)
 		return -ENOENT;
-	index = k.index;
+	index = array_index_nospec(k.index, ds_nr_tunables);
 	d = &ds_tunable_descs[index];
 	memset(&k, 0, sizeof(k));
 	k.index = index;
-	k.min = d->min;
+	/* The range a value may have on this machine. */
+	k.min = index == DYNSTACK_POLICY_RESERVE_PAGES ?
+		max(d->min, ds_reserve_min()) : d->min;
 	k.max = d->max;
 	k.value = ds_tunable_get_one(d);
 	strscpy(k.name, d->name, sizeof(k.name));

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dynstack.ko module parameters: every tunable can be given at load time
- * (insmod dynstack.ko magazine_size=64, or dynstack.magazine_size=64 on
- * the command line of a kernel with the module built in), as zswap's
+ * (insmod dynstack.ko magazine_size=64, or in modprobe.d), as zswap's
  * knobs can. A value is parsed here, as a decimal number like the sysfs
  * files; ds_tunables_init() then validates it with the whole set, by the
  * same code as sysfs and the ioctl, and a refused value fails the load
@@ -29,6 +28,11 @@ static int param_set(const char *val, const struct kernel_param *kp)
 
 	if (kstrtou32(val, 10, &v))
 		return -EINVAL;
+	/* ABI 1's reserve_pages=0 meant "the default": it still does. */
+	if (d == &ds_tunable_descs[DYNSTACK_POLICY_RESERVE_PAGES] && !v) {
+		given_mask &= ~BIT_ULL(DYNSTACK_POLICY_RESERVE_PAGES);
+		return 0;
+	}
 	*(u32 *)((char *)&given + d->offset) = v;
 	given_mask |= BIT_ULL(d - ds_tunable_descs);
 	return 0;

@@ -19,8 +19,12 @@ static DECLARE_DELAYED_WORK(reclaim_work, reclaim_fn);
 /* Pass results, under reclaim_mutex, which also serialises the passes. */
 static struct ds_reclaim_stats rstats;
 static DEFINE_MUTEX(reclaim_mutex);
-/* Set before the last cancel: no pass queues another. */
-static bool stopping;
+/*
+ * While set, nothing queues a pass: before ds_reclaim_start() (a tunable
+ * write between sysfs coming up and a failed load must not leave work
+ * queued in a module that is then freed) and after ds_reclaim_stop().
+ */
+static bool stopping = true;
 
 static bool reclaim_filter(struct task_struct *p, void *data)
 {

@@ -31,9 +31,10 @@ static u64 napped(int cpu)
 	u64 sum = 0;
 	int c;
 
+	if (cpu >= 0)
+		return nap_events(cpu) - per_cpu(nap_base, cpu);
 	for_each_possible_cpu(c)
-		if (cpu < 0 || c == cpu)
-			sum += nap_events(c) - per_cpu(nap_base, c);
+		sum += nap_events(c) - per_cpu(nap_base, c);
 	return sum;
 }
 

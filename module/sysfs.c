@@ -62,10 +62,11 @@ static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
  * do the same). Names are the ioctl's (struct dynstack_stats) and
  * dynstackctl's JSON keys. Each read takes its own snapshot.
  */
-#define STAT(name, member) { #name, offsetof(struct ds_stats, member) }
+#define STAT(name, member) { #name, offsetof(struct ds_stats, member) +	\
+	BUILD_BUG_ON_ZERO(sizeof_field(struct ds_stats, member) != sizeof(u64)) }
 static const struct ds_stat_field {
 	const char *name;
-	size_t offset;		/* of an unsigned long or a u64 */
+	size_t offset;		/* of a 64-bit counter (STAT() checks) */
 } stat_fields[] = {
 	STAT(stacks, core.stacks),
 	STAT(partial_stacks, core.partial),
@@ -106,8 +107,6 @@ static const struct ds_stat_field {
 	STAT(reclaim_flushes, reclaim.flushes),
 	STAT(reclaim_readers, reclaim.readers),
 };
-/* Every counter is 64 bits wide, whatever its C type (x86-64 only). */
-static_assert(sizeof(unsigned long) == sizeof(u64));
 
 struct ds_stat_attr {
 	struct kobj_attribute attr;
@@ -210,6 +209,7 @@ static struct attribute_group ds_group;
 int ds_sysfs_init(void)
 {
 	unsigned int i, n = 0;
+	int err;
 
 	tunable_attrs = kcalloc(ds_nr_tunables, sizeof(*tunable_attrs), GFP_KERNEL);
 	all_attrs = kcalloc(ds_nr_tunables + ARRAY_SIZE(fixed_attrs),
@@ -230,15 +230,20 @@ int ds_sysfs_init(void)
 	for (i = 0; fixed_attrs[i]; i++)
 		all_attrs[n++] = fixed_attrs[i];
 	ds_group.attrs = all_attrs;
-	if (sysfs_create_group(dynstack_kobj, &ds_group))
-		goto nomem;
-	if (!stats_dir_init())
+	err = sysfs_create_group(dynstack_kobj, &ds_group);
+	if (err)
+		goto free;
+	err = stats_dir_init();
+	if (!err)
 		return 0;
 	sysfs_remove_group(dynstack_kobj, &ds_group);
+	goto free;
 nomem:
+	err = -ENOMEM;
+free:
 	kfree(all_attrs);
 	kfree(tunable_attrs);
-	return -ENOMEM;
+	return err;
 }
 
 void ds_sysfs_exit(void)

@@ -57,7 +57,10 @@ u32 ds_reserve_min(void);
 
 /*
  * The live set. Readers in the hooks and workers use READ_ONCE() on single
- * fields of ds_tunables_live(); writers go through ds_tunables_update() or
+ * fields of ds_tunables_live(), and may see a change half published (a new
+ * depot_low with the old depot_high): no reader relies on two fields
+ * agreeing. A consistent copy is ds_tunables_get(), under the mutex.
+ * Writers go through ds_tunables_update() or
  * ds_tunable_set_one(), which change the fields asked for, validate the
  * whole set and publish it all or nothing under one mutex, then call the
  * @changed callback given to ds_tunables_init() with that mutex held.

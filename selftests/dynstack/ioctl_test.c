@@ -211,7 +211,7 @@ TEST_F(dev, old_struct_size)
 
 TEST_F(dev, bad_policy_changes_nothing)
 {
-	struct dynstack_policy orig = get_policy(self->fd), p, now;
+	struct dynstack_policy orig = get_policy(self->fd), p, now, *ro;
 	struct {
 		struct dynstack_policy p;
 		__u32 future;
@@ -247,6 +247,19 @@ TEST_F(dev, bad_policy_changes_nothing)
 	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &big), E2BIG);
 	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, NULL), EFAULT);
 	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, (void *)8), EFAULT);
+	/*
+	 * A caller whose struct has no error_field (ABI 1) gets EINVAL and
+	 * nothing written back, even into read-only memory.
+	 */
+	ro = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(ro, MAP_FAILED);
+	memcpy(ro, &orig, DYNSTACK_POLICY_SIZE_VER2);
+	ro->size = DYNSTACK_POLICY_SIZE_VER2;
+	ro->magazine_size = 0;
+	ASSERT_EQ(mprotect(ro, getpagesize(), PROT_READ), 0);
+	EXPECT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, ro), EINVAL);
+	munmap(ro, getpagesize());
 	now = get_policy(self->fd);
 	EXPECT_TRUE(same_policy(&orig, &now));
 }

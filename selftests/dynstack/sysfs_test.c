@@ -349,6 +349,11 @@ TEST(module_parameters)
 	}
 	ASSERT_EQ(unload_module(), 0);
 
+	/* ABI 1's reserve_pages=0 still means "the default". */
+	ASSERT_EQ(load_ko(ko, "reserve_pages=0"), 0) TH_LOG("%s", strerror(errno));
+	EXPECT_GT(read_val("reserve_pages"), 0);
+	ASSERT_EQ(unload_module(), 0);
+
 	/* Refused: out of range, a rule between two, not a number. */
 	static const char *const bad[] = {
 		"magazine_size=999", "depot_low=300 depot_high=200", "reserve_pages=1",

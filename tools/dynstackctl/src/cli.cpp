@@ -101,7 +101,7 @@ std::string usage() {
          "  --version      the version of dynstackctl\n"
          "  --drop-caps    drop every capability first (read-only commands)\n"
          "  --device PATH, --device=PATH  the device (default /dev/dynstack)\n\n"
-         "exit status: 0 ok, 1 the module refused or failed, 2 bad command line or value,\n"
+         "exit status: 0 ok, 1 the module or an ioctl failed, 2 bad command line or value,\n"
          "3 missing capability or permission, 4 dynstack.ko not loaded or too old\n";
     return s;
 }

@@ -132,7 +132,14 @@ Result<dynstack_policy> Device::policy() const {
 Result<Unit> Device::set_policy(dynstack_policy &p) const {
     p.size = sizeof(p);
     p.error_field = 0;
-    return ioc(DYNSTACK_IOC_SET_POLICY, &p, "set policy");
+    if (::ioctl(fd_.get(), DYNSTACK_IOC_SET_POLICY, &p) != 0) {
+        const int err = errno;
+        if (err != EINVAL) {
+            p.error_field = -1; // only an EINVAL names a field
+        }
+        return errno_error(err, "set policy");
+    }
+    return Unit{};
 }
 
 namespace {
@@ -154,6 +161,9 @@ Result<Tunables> Device::tunables() const {
         if (::ioctl(fd_.get(), DYNSTACK_IOC_TUNABLE, &t) != 0) {
             if (errno == ENOENT && i > 0) {
                 return all;
+            }
+            if (errno == ENOENT) {
+                return Error{"dynstack.ko reports no tunables", Exit::Failure};
             }
             return errno_error(errno, "tunable " + std::to_string(i));
         }

@@ -46,7 +46,8 @@ class Device {
     Result<dynstack_stats> stats() const;
     Result<dynstack_cpu_stats> cpu_stats(std::uint32_t cpu) const;
     Result<dynstack_policy> policy() const;
-    // @p.error_field names the refused field when this fails with EINVAL.
+    // On EINVAL, @p.error_field names the refused field (or is -1);
+    // on any other error it is -1.
     Result<Unit> set_policy(dynstack_policy &p) const;
     // The module's table of tunables (DYNSTACK_IOC_TUNABLE), in index order.
     Result<Tunables> tunables() const;

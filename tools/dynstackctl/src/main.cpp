@@ -208,7 +208,7 @@ Result<std::string> cmd_set(const Options &o, const Device &dev) {
     }
     auto r = dev.set_policy(update.value());
     if (!r.ok()) {
-        if (r.error().code == Exit::Failure && update.value().error_field >= 0) {
+        if (update.value().error_field >= 0) {
             return Error{explain_refusal(all.value(), update.value()), Exit::Usage};
         }
         return r.error();

@@ -11,7 +11,7 @@ namespace dynstack {
 // Exit codes of dynstackctl (docs/usage.md).
 enum class Exit : int {
     Ok = 0,
-    Failure = 1,    // the module refused or an ioctl failed
+    Failure = 1,    // the module or an ioctl failed (a refused value is Usage)
     Usage = 2,      // bad command line or value
     Permission = 3, // a capability or access right is missing
     NoModule = 4,   // dynstack.ko not loaded, or an ABI it does not speak
