@@ -12,9 +12,12 @@ configs=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 smp=${SMP:-2}
-sum=$build/test-summary.txt
 mkdir -p "$build"
-: >"$sum"
+# This run's own tally ("passed failed skipped" per line): two runs in one
+# build directory must not add up each other's lines. The last run's is
+# left in test-summary.txt.
+sum=$(mktemp "$build/test-summary.XXXXXX")
+trap 'mv -f "$sum" "$build/test-summary.txt"' EXIT
 start=$(date +%s)
 
 fail() { echo "  FAIL $1"; echo "0 1 0" >>"$sum"; }
