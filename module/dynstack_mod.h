@@ -78,7 +78,19 @@ struct ds_cpu_snapshot {
 	u64 napped;
 };
 
-void ds_stats_init(void);
+/* One counter of struct ds_stats, by name; stats.c has the table. */
+struct ds_stat_field {
+	const char *name;
+	size_t offset;		/* of a u64 in struct ds_stats */
+	size_t uoffset;		/* of a __u64 in struct dynstack_stats, or: */
+#define DS_STAT_NO_UOFFSET	SIZE_MAX
+};
+#define DS_NR_STATS	38
+extern const struct ds_stat_field *const ds_stat_fields;	/* [DS_NR_STATS] */
+u64 ds_stat_value(const struct ds_stats *s, const struct ds_stat_field *f);
+
+/* Fails if the counter table does not cover struct dynstack_stats. */
+int ds_stats_init(void);
 void ds_stats_get(struct ds_stats *s);
 void ds_stats_get_cpu(int cpu, struct ds_cpu_snapshot *c);
 

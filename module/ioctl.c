@@ -88,9 +88,7 @@ static long ioc_version(void __user *uarg)
 
 static long ioc_stats(void __user *uarg)
 {
-	struct dynstack_stats k, *s = &k;
-	const struct dynstack_core_stats *core;
-	const struct ds_cpu_stats *st;
+	struct dynstack_stats k;
 	struct ds_stats *all;
 	u32 usize;
 	int i, err = GET(k, DYNSTACK_STATS_SIZE_VER0, uarg, usize);
@@ -98,54 +96,22 @@ static long ioc_stats(void __user *uarg)
 	BUILD_BUG_ON(DYNSTACK_PAGES + 1 > DYNSTACK_HIST_BUCKETS);
 	if (err)
 		return err;
-	if (s->__reserved)
+	if (k.__reserved)
 		return -EINVAL;
 	all = kmalloc(sizeof(*all), GFP_KERNEL);
 	if (!all)
 		return -ENOMEM;
 	ds_stats_get(all);
-	core = &all->core;
-	st = &all->supply;
 	memset(&k, 0, sizeof(k));
-	s->stacks = core->stacks;
-	s->partial_stacks = core->partial;
-	s->resident_pages = core->resident_pages;
-	s->populated = core->populated;
-	s->reinstalled = core->reinstalled;
-	s->detached = core->detached;
-	s->harvested = core->harvested;
-	s->released = core->released;
-	s->nopage = core->nopage;
-	s->magazine_pages = all->levels.magazines;
-	s->depot_pages = all->levels.depot;
-	s->reserve_pages = all->levels.reserve;
-	s->take_magazine = st->take_magazine;
-	s->take_depot = st->take_depot;
-	s->take_reserve = st->take_reserve;
-	s->take_short = st->take_short;
-	s->give_magazine = st->give_magazine;
-	s->give_depot = st->give_depot;
-	s->kicks = st->kicks;
-	s->refused = st->refused;
-	s->refilled = all->levels.refilled;
-	s->refill_failed = all->levels.refill_failed;
-	s->trimmed = all->levels.trimmed;
-	s->reclaim_passes = all->reclaim.passes;
-	s->reclaim_scanned = all->reclaim.scanned;
-	s->reclaim_detached = all->reclaim.detached;
-	s->reclaim_harvested = all->reclaim.harvested;
-	s->reclaim_released = all->reclaim.released;
-	s->reclaim_flushes = all->reclaim.flushes;
+	/* The counters from the table sysfs uses too (stats.c). */
+	for (i = 0; i < DS_NR_STATS; i++) {
+		const struct ds_stat_field *f = &ds_stat_fields[i];
+
+		if (f->uoffset != DS_STAT_NO_UOFFSET)
+			*(u64 *)((char *)&k + f->uoffset) = ds_stat_value(all, f);
+	}
 	for (i = 0; i <= DYNSTACK_PAGES; i++)
-		s->residency[i] = all->residency[i];
-	s->napped = all->napped;
-	s->parked = core->parked;
-	s->wait_us = core->wait_us;
-	s->wait_max_us = core->wait_max_us;
-	s->exit_reserve_pages = core->reserve_pages;
-	s->exit_reserve_served = core->reserve_served;
-	s->alloc_failed = core->alloc_failed;
-	s->readers = core->readers;
+		k.residency[i] = all->residency[i];
 	kfree(all);
 	return PUT(k, uarg, usize);
 }

@@ -52,7 +52,9 @@ static int __init dynstack_mod_init(void)
 	err = ds_refill_init(ds_tunables_live());
 	if (err)
 		return err;
-	ds_stats_init();
+	err = ds_stats_init();
+	if (err)
+		goto refill_exit;
 	err = ds_policy_register();
 	if (err)
 		goto refill_exit;

@@ -59,55 +59,8 @@ static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
 
 /*
  * stats/: one counter per file, as sysfs wants (the mTHP stats/ directories
- * do the same). Names are the ioctl's (struct dynstack_stats) and
- * dynstackctl's JSON keys. Each read takes its own snapshot.
+ * do the same), from the table in stats.c. Each read takes its own snapshot.
  */
-#define STAT(name, member) { #name, offsetof(struct ds_stats, member) +	\
-	BUILD_BUG_ON_ZERO(sizeof_field(struct ds_stats, member) != sizeof(u64)) }
-static const struct ds_stat_field {
-	const char *name;
-	size_t offset;		/* of a 64-bit counter (STAT() checks) */
-} stat_fields[] = {
-	STAT(stacks, core.stacks),
-	STAT(partial_stacks, core.partial),
-	STAT(resident_pages, core.resident_pages),
-	STAT(populated, core.populated),
-	STAT(reinstalled, core.reinstalled),
-	STAT(detached, core.detached),
-	STAT(harvested, core.harvested),
-	STAT(released, core.released),
-	STAT(nopage, core.nopage),
-	STAT(readers, core.readers),
-	STAT(parked, core.parked),
-	STAT(wait_us, core.wait_us),
-	STAT(wait_max_us, core.wait_max_us),
-	STAT(exit_reserve_pages, core.reserve_pages),
-	STAT(exit_reserve_served, core.reserve_served),
-	STAT(alloc_failed, core.alloc_failed),
-	STAT(magazine_pages, levels.magazines),
-	STAT(depot_pages, levels.depot),
-	STAT(reserve_pages, levels.reserve),
-	STAT(take_magazine, supply.take_magazine),
-	STAT(take_depot, supply.take_depot),
-	STAT(take_reserve, supply.take_reserve),
-	STAT(take_short, supply.take_short),
-	STAT(give_magazine, supply.give_magazine),
-	STAT(give_depot, supply.give_depot),
-	STAT(kicks, supply.kicks),
-	STAT(refused, supply.refused),
-	STAT(napped, napped),
-	STAT(refilled, levels.refilled),
-	STAT(refill_failed, levels.refill_failed),
-	STAT(trimmed, levels.trimmed),
-	STAT(reclaim_passes, reclaim.passes),
-	STAT(reclaim_scanned, reclaim.scanned),
-	STAT(reclaim_detached, reclaim.detached),
-	STAT(reclaim_harvested, reclaim.harvested),
-	STAT(reclaim_released, reclaim.released),
-	STAT(reclaim_flushes, reclaim.flushes),
-	STAT(reclaim_readers, reclaim.readers),
-};
-
 struct ds_stat_attr {
 	struct kobj_attribute attr;
 	const struct ds_stat_field *field;
@@ -124,13 +77,13 @@ static ssize_t stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	if (!s)
 		return -ENOMEM;
 	ds_stats_get(s);
-	v = *(u64 *)((char *)s + sa->field->offset);
+	v = ds_stat_value(s, sa->field);
 	kfree(s);
 	return sysfs_emit(buf, "%llu\n", v);
 }
 
-static struct ds_stat_attr stat_attrs[ARRAY_SIZE(stat_fields)];
-static struct attribute *stat_attr_ptrs[ARRAY_SIZE(stat_fields) + 1];
+static struct ds_stat_attr stat_attrs[DS_NR_STATS];
+static struct attribute *stat_attr_ptrs[DS_NR_STATS + 1];
 static const struct attribute_group stats_group = {
 	.name = "stats",
 	.attrs = stat_attr_ptrs,
@@ -140,14 +93,14 @@ static int stats_dir_init(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
+	for (i = 0; i < DS_NR_STATS; i++) {
 		struct ds_stat_attr *sa = &stat_attrs[i];
 
 		sysfs_attr_init(&sa->attr.attr);
-		sa->attr.attr.name = stat_fields[i].name;
+		sa->attr.attr.name = ds_stat_fields[i].name;
 		sa->attr.attr.mode = 0444;
 		sa->attr.show = stat_show;
-		sa->field = &stat_fields[i];
+		sa->field = &ds_stat_fields[i];
 		stat_attr_ptrs[i] = &sa->attr.attr;
 	}
 	return sysfs_create_group(dynstack_kobj, &stats_group);
