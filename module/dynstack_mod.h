@@ -4,7 +4,8 @@
  * The front ends (sysfs.c, ioctl.c) call only this and tunables.h, never
  * each other; main.c starts and stops the parts in order.
  *
- *   policy.c    the ops the core calls, pinned threads, registration
+ *   policy.c    the ops the core calls, registration
+ *   pins.c      the threads the administrator pinned (by struct pid)
  *   refill.c    the module's supply instance and its refill thread
  *   reclaim.c   the periodic reclaim pass
  *   stats.c     the statistics, gathered from the core and the parts
@@ -32,14 +33,21 @@ int ds_policy_register(void);
 void ds_policy_unregister(void);
 /* Hand detach and min_sleep_us to the core (dynstack_configure()). */
 int ds_policy_configure(void);
-bool ds_pinned(struct task_struct *p);
+
+/* pins.c: thread ids are in the caller's pid namespace. */
 #define DS_MAX_PINS	256
-/* +TID / -TID / all: 0, -ESRCH (no such thread), -ENOSPC, -ENOMEM. */
-int ds_pin(pid_t tid);
-int ds_unpin(pid_t tid);
+bool ds_pinned(struct task_struct *p);
+/* 0, -ESRCH (no such thread), -ENOSPC (DS_MAX_PINS), -ENOMEM. */
+int ds_pin(pid_t vtid);
+/* 0, -ESRCH (no such thread), -ENOENT (not pinned), -ENOMEM. */
+int ds_unpin(pid_t vtid);
 int ds_unpin_all(void);
-/* Copies up to @max pinned thread ids into @tids; returns how many. */
-unsigned int ds_pins_copy(pid_t *tids, unsigned int max);
+/* Drop the threads that exited; process context. */
+void ds_pins_prune(void);
+bool ds_tid_pinned(pid_t vtid);
+/* Up to @max ids of pinned threads the caller can see; returns how many there are. */
+unsigned int ds_pins_list(pid_t *tids, unsigned int max);
+void ds_pins_exit(void);
 
 /* refill.c */
 extern struct ds_supply ds_main_supply;

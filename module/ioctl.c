@@ -79,7 +79,7 @@ static long ioc_version(void __user *uarg)
 	v.features = DYNSTACK_FEAT_DETACH | DYNSTACK_FEAT_RECLAIM |
 		     DYNSTACK_FEAT_PER_CPU_STATS | DYNSTACK_FEAT_TASK_INFO |
 		     DYNSTACK_FEAT_WAIT | DYNSTACK_FEAT_POLICY_MASK |
-		     DYNSTACK_FEAT_TUNABLE_INFO;
+		     DYNSTACK_FEAT_TUNABLE_INFO | DYNSTACK_FEAT_PIN;
 	v.page_size = PAGE_SIZE;
 	v.stack_pages = DYNSTACK_PAGES;
 	v.nr_cpu_ids = nr_cpu_ids;
@@ -274,7 +274,8 @@ static long ioc_task(void __user *uarg)
 
 	if (err)
 		return err;
-	if (k.flags || k.__reserved)
+	/* attrs is output only: a caller may send back what it was given. */
+	if (k.flags)
 		return -EINVAL;
 	if (k.pid <= 0)
 		return -EINVAL;
@@ -286,6 +287,60 @@ static long ioc_task(void __user *uarg)
 	k.last_used_pages = last;
 	k.max_used_pages = max;
 	k.stack_pages = DYNSTACK_PAGES;
+	/*
+	 * Looked up by id again: if the thread exited and its id was reused
+	 * meanwhile, this describes the new one. A snapshot, like the rest.
+	 */
+	k.attrs = ds_tid_pinned(k.pid) ? DYNSTACK_TASK_PINNED : 0;
+	return PUT(k, uarg, usize);
+}
+
+static long ioc_pin(void __user *uarg)
+{
+	struct dynstack_pin k;
+	u32 usize;
+	bool all;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = GET(k, DYNSTACK_PIN_SIZE_VER0, uarg, usize);
+	if (err)
+		return err;
+	all = k.flags & DYNSTACK_PIN_ALL;
+	if ((k.flags & ~(DYNSTACK_PIN_UNPIN | DYNSTACK_PIN_ALL)) ||
+	    k.__reserved || (all && !(k.flags & DYNSTACK_PIN_UNPIN)) ||
+	    (all ? k.tid != 0 : k.tid <= 0))
+		return -EINVAL;
+	if (all)
+		return ds_unpin_all();
+	if (k.flags & DYNSTACK_PIN_UNPIN)
+		return ds_unpin(k.tid);
+	return ds_pin(k.tid);
+}
+
+static long ioc_pins(void __user *uarg)
+{
+	struct dynstack_pins k;
+	unsigned int n;
+	pid_t *tids;
+	u32 usize;
+	int err = GET(k, DYNSTACK_PINS_SIZE_VER0, uarg, usize);
+
+	if (err)
+		return err;
+	tids = kmalloc_array(DS_MAX_PINS, sizeof(*tids), GFP_KERNEL);
+	if (!tids)
+		return -ENOMEM;
+	n = ds_pins_list(tids, DS_MAX_PINS);
+	/* Never more than DS_MAX_PINS; the caller's room may be smaller. */
+	if (copy_to_user(u64_to_user_ptr(k.tids), tids,
+			 min3(n, k.count, (u32)DS_MAX_PINS) * sizeof(*tids)))
+		err = -EFAULT;
+	kfree(tids);
+	if (err)
+		return err;
+	k.count = n;
 	return PUT(k, uarg, usize);
 }
 
@@ -343,6 +398,10 @@ static long ds_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_reclaim(uarg);
 	case _IOC_NR(DYNSTACK_IOC_TUNABLE):
 		return ioc_tunable(uarg);
+	case _IOC_NR(DYNSTACK_IOC_PIN):
+		return ioc_pin(uarg);
+	case _IOC_NR(DYNSTACK_IOC_PINS):
+		return ioc_pins(uarg);
 	default:
 		return -ENOTTY;
 	}

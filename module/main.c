@@ -75,6 +75,7 @@ sysfs_exit:
 	ds_sysfs_exit();
 unregister:
 	ds_policy_unregister();
+	ds_pins_exit();
 refill_exit:
 	ds_refill_exit();
 	return err;
@@ -87,6 +88,8 @@ static void __exit dynstack_mod_exit(void)
 	ds_sysfs_exit();
 	ds_reclaim_stop();
 	ds_policy_unregister();
+	/* After the core's last may_detach() call and the last writer. */
+	ds_pins_exit();
 	ds_refill_exit();
 	pr_info("unloaded\n");
 }

@@ -84,6 +84,8 @@ static void reclaim_fn(struct work_struct *work)
 			cond_resched();
 		}
 	}
+	/* Pinned threads that exited would keep their pid namespaces alive. */
+	ds_pins_prune();
 	ms = READ_ONCE(t->reclaim_interval_ms);
 	if (ms && !READ_ONCE(stopping))
 		queue_delayed_work(system_unbound_wq, &reclaim_work,

@@ -116,7 +116,7 @@ static ssize_t pinned_tids_show(struct kobject *kobj,
 	tids = kmalloc_array(DS_MAX_PINS, sizeof(*tids), GFP_KERNEL);
 	if (!tids)
 		return -ENOMEM;
-	n = ds_pins_copy(tids, DS_MAX_PINS);
+	n = min_t(unsigned int, ds_pins_list(tids, DS_MAX_PINS), DS_MAX_PINS);
 	for (i = 0; i < n; i++)
 		len += sysfs_emit_at(buf, len, "%s%d", i ? " " : "", tids[i]);
 	kfree(tids);
@@ -124,10 +124,14 @@ static ssize_t pinned_tids_show(struct kobject *kobj,
 }
 
 /*
+ * Thread ids are the reader's and the writer's, in their pid namespace;
+ * the pin is on the thread, not on the number (pins.c).
+ *
  * "+TID" pins a thread (it keeps a full stack: it gets its pages back at
  * its next switch-in and never loses them again), "-TID" unpins it,
  * "clear" unpins all. EINVAL for anything else, ESRCH for a thread that
- * does not exist, ENOSPC past DS_MAX_PINS.
+ * does not exist, ENOENT to unpin a thread that is not pinned, ENOSPC past
+ * DS_MAX_PINS.
  */
 static ssize_t pinned_tids_store(struct kobject *kobj,
 				 struct kobj_attribute *attr,

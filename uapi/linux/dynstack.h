@@ -61,6 +61,7 @@
 #define DYNSTACK_FEAT_WAIT		(1ULL << 4)	/* waiting protocol, stats VER2 */
 #define DYNSTACK_FEAT_POLICY_MASK	(1ULL << 5)	/* policy VER3: partial SET, error_field */
 #define DYNSTACK_FEAT_TUNABLE_INFO	(1ULL << 6)	/* DYNSTACK_IOC_TUNABLE */
+#define DYNSTACK_FEAT_PIN		(1ULL << 7)	/* IOC_PIN, IOC_PINS, task.attrs */
 
 /* DYNSTACK_IOC_VERSION: what the module is. Output only. */
 struct dynstack_version {
@@ -238,7 +239,11 @@ struct dynstack_tunable {
 };
 #define DYNSTACK_TUNABLE_SIZE_VER0	184
 
-/* DYNSTACK_IOC_TASK: one task's stack. In: @pid (a thread id). */
+/*
+ * DYNSTACK_IOC_TASK: one task's stack. In: @pid, a thread id in the
+ * caller's pid namespace.
+ */
+#define DYNSTACK_TASK_PINNED	(1U << 0)	/* pinned (DYNSTACK_IOC_PIN) */
 struct dynstack_task {
 	__u32 size;
 	__s32 pid;			/* in */
@@ -247,7 +252,7 @@ struct dynstack_task {
 	__u32 last_used_pages;		/* out: pages in use at last switch-out */
 	__u32 max_used_pages;		/* out: high-water mark of the above */
 	__u32 stack_pages;		/* out: virtual size, in pages */
-	__u32 __reserved;
+	__u32 attrs;			/* out: DYNSTACK_TASK_* (FEAT_PIN) */
 };
 #define DYNSTACK_TASK_SIZE_VER0		32
 
@@ -263,6 +268,39 @@ struct dynstack_reclaim {
 	__u64 flushes;			/* out */
 };
 #define DYNSTACK_RECLAIM_SIZE_VER0	48
+
+/*
+ * DYNSTACK_IOC_PIN: pin a thread (it keeps a full stack) or unpin it;
+ * CAP_SYS_ADMIN. The pin is on the thread's struct pid, not on its
+ * number: once the thread has exited, a new thread that gets the same id
+ * is not pinned. An exec by a thread that is not the leader swaps it the
+ * leader's id, and the pin follows the id (as /proc/PID does). Errors:
+ * ESRCH no such thread, ENOENT (UNPIN) not pinned, ENOSPC too many pinned
+ * threads (256), EINVAL bad flags or @tid, ENOMEM.
+ */
+#define DYNSTACK_PIN_UNPIN	(1U << 0)	/* unpin instead */
+#define DYNSTACK_PIN_ALL	(1U << 1)	/* with UNPIN: every thread, @tid 0 */
+struct dynstack_pin {
+	__u32 size;
+	__u32 flags;			/* in: DYNSTACK_PIN_* */
+	__s32 tid;			/* in: thread id, caller's pid namespace */
+	__u32 __reserved;
+};
+#define DYNSTACK_PIN_SIZE_VER0		16
+
+/*
+ * DYNSTACK_IOC_PINS: the pinned threads, by their ids in the caller's pid
+ * namespace (threads it cannot see are left out). In: @count, the room at
+ * @tids (0 asks only how many there are). Out: @count, how many there are,
+ * which may exceed the room given: the first min(room, count) ids are
+ * written.
+ */
+struct dynstack_pins {
+	__u32 size;
+	__u32 count;			/* in: room; out: pinned threads */
+	__u64 tids;			/* in: user pointer to __s32[room] */
+};
+#define DYNSTACK_PINS_SIZE_VER0		16
 
 #define DYNSTACK_IOC_VERSION	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x00, \
 				     DYNSTACK_VERSION_SIZE_VER0)
@@ -280,5 +318,9 @@ struct dynstack_reclaim {
 				     DYNSTACK_RECLAIM_SIZE_VER0)
 #define DYNSTACK_IOC_TUNABLE	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x07, \
 				     DYNSTACK_TUNABLE_SIZE_VER0)
+#define DYNSTACK_IOC_PIN	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x08, \
+				     DYNSTACK_PIN_SIZE_VER0)
+#define DYNSTACK_IOC_PINS	_IOC(_IOC_READ | _IOC_WRITE, DYNSTACK_IOC_MAGIC, 0x09, \
+				     DYNSTACK_PINS_SIZE_VER0)
 
 #endif /* _UAPI_LINUX_DYNSTACK_H */
