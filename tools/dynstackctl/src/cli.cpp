@@ -18,7 +18,7 @@ struct Command {
     std::string_view help;
 };
 
-constexpr std::array<Command, 10> kCommands = {{
+constexpr std::array<Command, 13> kCommands = {{
     {"status", Verb::Status, "status",
      "savings, resident and virtual stack memory, supply, failures",
      "One screen: stacks, resident against virtual stack memory and the savings, the page\n"
@@ -42,6 +42,17 @@ constexpr std::array<Command, 10> kCommands = {{
      "The N threads (default 20) with the most resident stack pages (-s resident, the\n"
      "default), or with the deepest stack use (-s max_used); -d: again every SECS until\n"
      "interrupted."},
+    {"pin", Verb::Pin, "pin TID...", "threads keep full stacks (CAP_SYS_ADMIN)",
+     "Pin threads: each gets its stack pages back at its next switch-in and never loses\n"
+     "them again. The pin is on the thread, not on the number: a new thread that later gets\n"
+     "the same id is not pinned. Thread ids are those of this pid namespace. Needs\n"
+     "CAP_SYS_ADMIN."},
+    {"unpin", Verb::Unpin, "unpin TID...|--all",
+     "threads give stack pages back again (CAP_SYS_ADMIN)",
+     "Unpin threads, or with --all every pinned thread (also those this pid namespace cannot\n"
+     "see). A thread that is not pinned is an error (exit 1). Needs CAP_SYS_ADMIN."},
+    {"pins", Verb::Pins, "pins", "the pinned threads and their stacks",
+     "The pinned threads this pid namespace can see, with their stack residency as in task."},
     {"reclaim", Verb::Reclaim, "reclaim [--touched]", "one reclaim pass now (CAP_SYS_ADMIN)",
      "Run one reclaim pass now over sleeping tasks; --touched also takes touched pages below\n"
      "their stack pointer (costs one TLB flush). Needs CAP_SYS_ADMIN."},
@@ -121,7 +132,27 @@ std::string command_help(Verb verb) {
     return usage();
 }
 
-bool read_only(Verb verb) { return verb != Verb::Set && verb != Verb::Reclaim; }
+bool read_only(Verb verb) {
+    return verb != Verb::Set && verb != Verb::Reclaim && verb != Verb::Pin && verb != Verb::Unpin;
+}
+
+std::vector<std::string_view> command_names() {
+    std::vector<std::string_view> names;
+    names.reserve(kCommands.size());
+    for (const auto &c : kCommands) {
+        names.push_back(c.name);
+    }
+    return names;
+}
+
+std::string_view command_name(Verb verb) {
+    for (const auto &c : kCommands) {
+        if (c.verb == verb) {
+            return c.name;
+        }
+    }
+    return "dynstackctl";
+}
 
 namespace {
 
@@ -170,6 +201,10 @@ Result<bool> repeat_arg(Options &o, const std::vector<std::string> &argv, std::s
     return true;
 }
 
+bool takes_tids(Verb verb) {
+    return verb == Verb::Task || verb == Verb::Pin || verb == Verb::Unpin;
+}
+
 // An argument after the command: its own options and operands.
 Result<Unit> command_arg(Options &o, const std::vector<std::string> &argv, std::size_t &i) {
     const std::string &a = argv[i];
@@ -184,10 +219,12 @@ Result<Unit> command_arg(Options &o, const std::vector<std::string> &argv, std::
         o.per_cpu = true;
     } else if (a == "--touched" && o.verb == Verb::Reclaim) {
         o.touched = true;
+    } else if (a == "--all" && o.verb == Verb::Unpin) {
+        o.all = true;
     } else if (a.rfind('-', 0) == 0 && a.size() > 1) {
         return Error{"unknown option '" + a + "' for this command (see dynstackctl help)",
                      Exit::Usage};
-    } else if (o.verb == Verb::Get || o.verb == Verb::Set || o.verb == Verb::Task) {
+    } else if (o.verb == Verb::Get || o.verb == Verb::Set || takes_tids(o.verb)) {
         o.args.push_back(a);
     } else {
         return Error{"unexpected argument '" + a + "' (see dynstackctl help)", Exit::Usage};
@@ -234,6 +271,31 @@ Result<Options> help_arg(Options o, const std::vector<std::string> &argv, std::s
     return o;
 }
 
+// The thread ids of task, pin and unpin (unpin --all takes none).
+Result<Unit> check_tids(const Options &o) {
+    if (!takes_tids(o.verb)) {
+        return Unit{};
+    }
+    const std::string name(command_name(o.verb));
+    if (o.all && !o.args.empty()) {
+        return Error{"unpin: give thread ids or --all, not both", Exit::Usage};
+    }
+    if (!o.all && o.args.empty()) {
+        return Error{name + ": give at least one thread id" +
+                         (o.verb == Verb::Unpin ? " or --all" : ""),
+                     Exit::Usage};
+    }
+    for (const auto &a : o.args) {
+        auto tid = parse_u32(a, name);
+        if (!tid.ok() || tid.value() == 0 || tid.value() > kMaxTid) {
+            std::string msg = name;
+            msg += ": '" + a + "' is not a thread id";
+            return Error{msg, Exit::Usage};
+        }
+    }
+    return Unit{};
+}
+
 Result<Options> check_complete(const Options &o) {
     if (o.verb == Verb::Set && o.args.empty()) {
         return Error{"set: nothing to set; give KEY=VALUE (see dynstackctl help set)", Exit::Usage};
@@ -246,14 +308,9 @@ Result<Options> check_complete(const Options &o) {
             return as.error();
         }
     }
-    if (o.verb == Verb::Task && o.args.empty()) {
-        return Error{"task: give at least one thread id", Exit::Usage};
-    }
-    for (const auto &a : o.verb == Verb::Task ? o.args : std::vector<std::string>{}) {
-        auto tid = parse_u32(a, "task");
-        if (!tid.ok() || tid.value() == 0 || tid.value() > kMaxTid) {
-            return Error{"task: '" + a + "' is not a thread id", Exit::Usage};
-        }
+    auto tids = check_tids(o);
+    if (!tids.ok()) {
+        return tids.error();
     }
     if (o.drop_caps && !read_only(o.verb)) {
         return Error{"--drop-caps is for read-only commands; this one needs CAP_SYS_ADMIN",

@@ -23,7 +23,10 @@ enum class Verb {
     Top,
     Reclaim,
     Watch,
-    Metrics
+    Metrics,
+    Pin,
+    Unpin,
+    Pins
 };
 
 // What top sorts by.
@@ -37,12 +40,13 @@ struct Options {
     bool drop_caps = false;
     bool per_cpu = false;
     bool touched = false;
+    bool all = false; // unpin --all
     std::string device = "/dev/dynstack";
-    std::vector<std::string> args;        // keys for get, KEY=VALUE for set, PIDs for task
-    unsigned interval_s = 2;              // watch -i
-    int count = -1;                       // watch -n; -1 = until interrupted
-    unsigned top_n = 20;                  // top -n
-    unsigned top_delay_s = 0;             // top -d; 0 = once
+    std::vector<std::string> args; // keys for get, KEY=VALUE for set, TIDs for task/pin/unpin
+    unsigned interval_s = 2;       // watch -i
+    int count = -1;                // watch -n; -1 = until interrupted
+    unsigned top_n = 20;           // top -n
+    unsigned top_delay_s = 0;      // top -d; 0 = once
     TopSort top_sort = TopSort::Resident; // top -s
 };
 
@@ -59,5 +63,11 @@ std::string command_help(Verb verb);
 
 // Whether the command only reads (so --drop-caps may be used with it).
 bool read_only(Verb verb);
+
+// The command's name, as typed.
+std::string_view command_name(Verb verb);
+
+// Every command's name, in the order of the help text.
+std::vector<std::string_view> command_names();
 
 } // namespace dynstack

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "device.hpp"
 
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -27,7 +28,9 @@ Fd::~Fd() {
     }
 }
 
-Error errno_error(int err, const std::string &what) {
+namespace {
+
+Error errno_message(int err, const std::string &what) {
     switch (err) {
     case EPERM:
         return {what + ": operation not permitted (writes need CAP_SYS_ADMIN; another user's "
@@ -61,6 +64,14 @@ Error errno_error(int err, const std::string &what) {
     default:
         return {what + ": " + std::strerror(err), Exit::Failure};
     }
+}
+
+} // namespace
+
+Error errno_error(int err, const std::string &what) {
+    Error e = errno_message(err, what);
+    e.sys_errno = err;
+    return e;
 }
 
 Result<Device> Device::open(const std::string &path) {
@@ -191,6 +202,56 @@ Result<dynstack_reclaim> Device::reclaim(std::uint32_t flags) const {
         return r.error();
     }
     return rc;
+}
+
+Result<Unit> Device::pin(int tid, std::uint32_t flags) const {
+    dynstack_pin p{};
+    p.size = sizeof(p);
+    p.flags = flags;
+    p.tid = tid;
+    const bool unpin = (flags & DYNSTACK_PIN_UNPIN) != 0;
+    const std::string what = std::string(unpin ? "unpin " : "pin ") +
+                             ((flags & DYNSTACK_PIN_ALL) != 0 ? "--all" : std::to_string(tid));
+    if (auto need = require(DYNSTACK_FEAT_PIN, unpin ? "unpin" : "pin"); !need.ok()) {
+        return need.error();
+    }
+    if (::ioctl(fd_.get(), DYNSTACK_IOC_PIN, &p) == 0) {
+        return Unit{};
+    }
+    // Errors that mean something else here than for the other commands.
+    if (errno == ENOENT) {
+        return Error{what + ": that thread is not pinned", Exit::Failure};
+    }
+    if (errno == ENOSPC) {
+        return Error{what + ": too many pinned threads (the module keeps at most 256); unpin "
+                            "some first",
+                     Exit::Failure};
+    }
+    return errno_error(errno, what);
+}
+
+Result<std::vector<int>> Device::pins() const {
+    if (auto need = require(DYNSTACK_FEAT_PIN, "pins"); !need.ok()) {
+        return need.error();
+    }
+    std::vector<int> tids;
+    // The set may grow between asking how many and reading them: retry.
+    for (int attempt = 0; attempt < 8; attempt++) {
+        dynstack_pins p{};
+        p.size = sizeof(p);
+        p.count = static_cast<std::uint32_t>(tids.size());
+        p.tids = std::bit_cast<std::uintptr_t>(tids.data());
+        auto r = ioc(DYNSTACK_IOC_PINS, &p, "pins");
+        if (!r.ok()) {
+            return r.error();
+        }
+        if (p.count <= tids.size()) {
+            tids.resize(p.count);
+            return tids;
+        }
+        tids.resize(p.count);
+    }
+    return Error{"pins: the set of pinned threads kept changing; try again", Exit::Failure};
 }
 
 } // namespace dynstack

@@ -8,6 +8,7 @@
 #include <linux/dynstack.h>
 
 #include <string>
+#include <vector>
 
 namespace dynstack {
 
@@ -53,6 +54,11 @@ class Device {
     Result<Tunables> tunables() const;
     Result<dynstack_task> task(int tid) const;
     Result<dynstack_reclaim> reclaim(std::uint32_t flags) const;
+    // DYNSTACK_IOC_PIN: pin @tid, or with DYNSTACK_PIN_UNPIN unpin it
+    // (DYNSTACK_PIN_ALL: every thread, @tid 0).
+    Result<Unit> pin(int tid, std::uint32_t flags) const;
+    // DYNSTACK_IOC_PINS: the ids of the pinned threads we can see.
+    Result<std::vector<int>> pins() const;
 
   private:
     explicit Device(Fd fd) : fd_(std::move(fd)) {}

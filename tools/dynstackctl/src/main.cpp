@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <span>
 #include <sstream>
 
@@ -81,7 +82,7 @@ Result<std::string> cmd_stats(const Options &o, const Device &dev) {
             cpus.push_back(cs.value());
         }
     }
-    return render_cpu_stats(cpus, o.json);
+    return render_cpu_stats(dev.version(), cpus, o.json);
 }
 
 // The module's table of tunables, with a message if it is too old to have one.
@@ -111,35 +112,96 @@ Result<std::string> cmd_get(const Options &o, const Device &dev) {
     return render_policy(all.value(), p.value(), o.args, o.json);
 }
 
-// Every thread asked for; one that cannot be read is a row with its error
-// (the others are still shown) and makes the command fail (exit 1).
-Result<std::string> cmd_task(const Options &o, const Device &dev) {
+// A row per thread id; one that cannot be read is a row with its error.
+std::vector<TaskRow> task_rows(const Device &dev, const std::vector<int> &tids) {
     std::vector<TaskRow> rows;
-    int failed = 0;
-    for (const auto &a : o.args) {
-        // Checked by parse_args() (check_complete()).
-        const int id = static_cast<int>(parse_u32(a, "task").value());
+    for (const int id : tids) {
         auto t = dev.task(id);
         if (!t.ok()) {
-            rows.push_back({id, "", {}, t.error().message});
-            failed++;
+            rows.push_back({id, "", {}, t.error().message, t.error().sys_errno});
             continue;
         }
-        rows.push_back({id, comm_of("/proc/" + a), t.value(), ""});
+        rows.push_back({id, comm_of("/proc/" + std::to_string(id)), t.value(), ""});
     }
-    std::string out = render_tasks(rows, o.json);
-    if (failed == 0) {
-        return out;
+    return rows;
+}
+
+// The thread ids of task, pin and unpin: checked by parse_args().
+std::vector<int> tid_args(const Options &o) {
+    std::vector<int> tids;
+    for (const auto &a : o.args) {
+        tids.push_back(static_cast<int>(parse_u32(a, "tid").value()));
     }
-    if (!o.json) {
-        for (const auto &r : rows) {
-            if (!r.error.empty()) {
+    return tids;
+}
+
+// Rows that failed are reported (on stderr, or in the JSON), the others
+// shown, and the command fails (exit 1).
+Result<std::string> show_tasks(const Options &o, const Device &dev,
+                               const std::vector<TaskRow> &rows) {
+    std::string out = render_tasks(dev.version(), rows, o.json);
+    int failed = 0;
+    for (const auto &r : rows) {
+        if (!r.error.empty()) {
+            failed++;
+            if (!o.json) {
                 std::cerr << "dynstackctl: " << r.error << "\n";
             }
         }
     }
-    std::cout << out;
+    if (failed == 0) {
+        return out;
+    }
+    std::cout << (o.pretty ? json_pretty(out) : out);
     return Error{"", Exit::Failure}; // already reported, row by row
+}
+
+Result<std::string> cmd_task(const Options &o, const Device &dev) {
+    return show_tasks(o, dev, task_rows(dev, tid_args(o)));
+}
+
+// pin and unpin.
+Result<std::string> cmd_pin(const Options &o, const Device &dev) {
+    const bool unpin = o.verb == Verb::Unpin;
+    if (o.all) {
+        auto r = dev.pin(0, DYNSTACK_PIN_UNPIN | DYNSTACK_PIN_ALL);
+        return r.ok() ? Result<std::string>(std::string()) : Result<std::string>(r.error());
+    }
+    // Every thread is tried. Each failure is reported as it happens (with
+    // --json, the first one, as the error object); the first decides the
+    // exit code.
+    std::optional<Error> first;
+    for (const int tid : tid_args(o)) {
+        auto r = dev.pin(tid, unpin ? DYNSTACK_PIN_UNPIN : 0);
+        if (r.ok()) {
+            continue;
+        }
+        if (!o.json) {
+            std::cerr << "dynstackctl: " << r.error().message << "\n";
+        }
+        if (!first) {
+            first = r.error();
+        }
+    }
+    if (first) {
+        return o.json ? *first : Error{"", first->code}; // text: already reported
+    }
+    return std::string();
+}
+
+// A thread that exited since the list was read is left out, and so is one
+// whose id was reused meanwhile (not pinned); one we may not read is
+// reported as task reports it.
+Result<std::string> cmd_pins(const Options &o, const Device &dev) {
+    auto tids = dev.pins();
+    if (!tids.ok()) {
+        return tids.error();
+    }
+    auto rows = task_rows(dev, tids.value());
+    std::erase_if(rows, [](const TaskRow &r) {
+        return r.error.empty() ? (r.info.attrs & DYNSTACK_TASK_PINNED) == 0 : r.sys_errno == ESRCH;
+    });
+    return show_tasks(o, dev, rows);
 }
 
 // Every thread of every process that we may read.
@@ -176,7 +238,7 @@ std::string top_once(const Options &o, const Device &dev) {
     if (rows.size() > o.top_n) {
         rows.resize(o.top_n);
     }
-    return render_tasks(rows, o.json);
+    return render_tasks(dev.version(), rows, o.json);
 }
 
 // top -d: a new list every interval until SIGINT or SIGTERM (run()).
@@ -265,6 +327,11 @@ Result<std::string> dispatch(const Options &o, const Device &dev) {
         return cmd_reclaim(o, dev);
     case Verb::Metrics:
         return cmd_metrics(dev);
+    case Verb::Pin:
+    case Verb::Unpin:
+        return cmd_pin(o, dev);
+    case Verb::Pins:
+        return cmd_pins(o, dev);
     default:
         return Error{"internal: unexpected command", Exit::Failure};
     }
@@ -302,7 +369,8 @@ Result<Unit> check_caps(const Options &o) {
         }
     }
     if (!read_only(o.verb)) {
-        return require_sys_admin(o.verb == Verb::Set ? "set" : "reclaim");
+        const std::string name(command_name(o.verb));
+        return require_sys_admin(name.c_str());
     }
     return Unit{};
 }

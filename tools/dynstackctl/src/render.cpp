@@ -30,7 +30,9 @@ std::string pct(double v) {
     return buf.data();
 }
 
-std::string kib(U64 pages, U64 page_size) { return num(pages * page_size / 1024) + " kB"; }
+U64 kb(U64 pages, U64 page_size) { return pages * page_size / 1024; }
+
+std::string kib(U64 pages, U64 page_size) { return num(kb(pages, page_size)) + " kB"; }
 
 // Every counter of dynstack_stats, in ABI order, with its JSON name.
 std::vector<std::pair<const char *, U64>> stat_fields(const dynstack_stats &s) {
@@ -129,8 +131,9 @@ std::string render_status(const StatusData &d, bool json) {
     if (d.kernel_stack_kb >= 0) {
         out += "KernelStack:    " + std::to_string(d.kernel_stack_kb) + " kB (/proc/meminfo)\n";
     }
-    out += "supply:         magazines " + num(s.magazine_pages) + ", depot " + num(s.depot_pages) +
-           ", reserve " + num(s.reserve_pages) + " pages\n";
+    out += "supply:         magazines " + kib(s.magazine_pages, v.page_size) + ", depot " +
+           kib(s.depot_pages, v.page_size) + ", reserve " + kib(s.reserve_pages, v.page_size) +
+           "\n";
     out += "failures:       " + num(failures) + " (nopage " + num(s.nopage) + ", short takes " +
            num(s.take_short) + ", failed refills " + num(s.refill_failed) + ")\n";
     out += "admission:      " + num(s.refused) + " detaches refused while the reserve was low\n";
@@ -173,7 +176,8 @@ std::string render_stats(const dynstack_stats &s, bool json) {
     return out + h.render();
 }
 
-std::string render_cpu_stats(const std::vector<dynstack_cpu_stats> &cpus, bool json) {
+std::string render_cpu_stats(const dynstack_version &v, const std::vector<dynstack_cpu_stats> &cpus,
+                             bool json) {
     if (json) {
         Json j;
         j.begin_array();
@@ -196,10 +200,10 @@ std::string render_cpu_stats(const std::vector<dynstack_cpu_stats> &cpus, bool j
         j.end_array();
         return j.str();
     }
-    Table t({"cpu", "online", "magazine", "take_mag", "take_depot", "take_resv", "short",
+    Table t({"cpu", "online", "magazine_kB", "take_mag", "take_depot", "take_resv", "short",
              "give_mag", "give_depot", "kicks", "refused", "napped"});
     for (const auto &c : cpus) {
-        t.add({num(c.cpu), c.online != 0 ? "yes" : "no", num(c.magazine_pages),
+        t.add({num(c.cpu), c.online != 0 ? "yes" : "no", num(kb(c.magazine_pages, v.page_size)),
                num(c.take_magazine), num(c.take_depot), num(c.take_reserve), num(c.take_short),
                num(c.give_magazine), num(c.give_depot), num(c.kicks), num(c.refused),
                num(c.napped)});
@@ -235,7 +239,8 @@ std::string render_policy(const Tunables &all, const dynstack_policy &p,
     return tab.render();
 }
 
-std::string render_tasks(const std::vector<TaskRow> &rows, bool json) {
+std::string render_tasks(const dynstack_version &v, const std::vector<TaskRow> &rows, bool json) {
+    const bool pins = (v.features & DYNSTACK_FEAT_PIN) != 0;
     if (json) {
         Json j;
         j.begin_array();
@@ -252,18 +257,34 @@ std::string render_tasks(const std::vector<TaskRow> &rows, bool json) {
             j.field("last_used_pages", U64{r.info.last_used_pages});
             j.field("max_used_pages", U64{r.info.max_used_pages});
             j.field("stack_pages", U64{r.info.stack_pages});
+            if (pins) {
+                j.field("pinned", (r.info.attrs & DYNSTACK_TASK_PINNED) != 0);
+            }
             j.end_object();
         }
         j.end_array();
         return j.str();
     }
-    Table t({"tid", "comm", "resident", "last_used", "max_used", "of (pages)"});
+    std::vector<std::string> head = {"tid",          "comm",        "resident_kB",
+                                     "last_used_kB", "max_used_kB", "stack_kB"};
+    if (pins) {
+        head.emplace_back("pinned");
+    }
+    Table t(head);
     for (const auto &r : rows) {
         if (!r.error.empty()) {
             continue; // reported on stderr by the caller
         }
-        t.add({std::to_string(r.tid), r.comm, num(r.info.resident_pages),
-               num(r.info.last_used_pages), num(r.info.max_used_pages), num(r.info.stack_pages)});
+        std::vector<std::string> row = {std::to_string(r.tid),
+                                        r.comm,
+                                        num(kb(r.info.resident_pages, v.page_size)),
+                                        num(kb(r.info.last_used_pages, v.page_size)),
+                                        num(kb(r.info.max_used_pages, v.page_size)),
+                                        num(kb(r.info.stack_pages, v.page_size))};
+        if (pins) {
+            row.emplace_back((r.info.attrs & DYNSTACK_TASK_PINNED) != 0 ? "yes" : "-");
+        }
+        t.add(row);
     }
     return t.render();
 }

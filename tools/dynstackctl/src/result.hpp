@@ -20,6 +20,7 @@ enum class Exit : int {
 struct Error {
     std::string message;
     Exit code = Exit::Failure;
+    int sys_errno = 0; // the errno behind it, if a system call failed
 };
 
 template <typename T> class Result {

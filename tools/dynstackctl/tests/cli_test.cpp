@@ -10,6 +10,7 @@
 
 using dynstack::Exit;
 using dynstack::parse_args;
+using dynstack::read_only;
 using dynstack::Verb;
 
 TEST(Cli, StatusWithJson) {
@@ -141,6 +142,41 @@ TEST(Cli, ArgumentsCheckedBeforeTheDevice) {
     EXPECT_TRUE(parse_args({"set", "anything=1"}).ok()); // names are the module's
 }
 
+TEST(Cli, PinAndUnpin) {
+    auto pin = parse_args({"pin", "12", "13"});
+    ASSERT_TRUE(pin.ok());
+    EXPECT_EQ(pin.value().verb, Verb::Pin);
+    EXPECT_EQ(pin.value().args.size(), 2U);
+    EXPECT_FALSE(read_only(Verb::Pin));
+    EXPECT_FALSE(read_only(Verb::Unpin));
+    EXPECT_TRUE(read_only(Verb::Pins));
+    auto all = parse_args({"unpin", "--all"});
+    ASSERT_TRUE(all.ok());
+    EXPECT_TRUE(all.value().all);
+}
+
+namespace {
+
+// A usage error (exit 2), found before the device is opened.
+void expect_usage_error(const std::vector<std::string> &argv) {
+    auto r = parse_args(argv);
+    ASSERT_FALSE(r.ok()) << argv[0];
+    EXPECT_EQ(r.error().code, Exit::Usage) << argv[0];
+}
+
+} // namespace
+
+TEST(Cli, PinUsageErrors) {
+    expect_usage_error({"pin"});
+    expect_usage_error({"pin", "0"});
+    expect_usage_error({"pin", "x"});
+    expect_usage_error({"pin", "--all"});
+    expect_usage_error({"unpin"});
+    expect_usage_error({"unpin", "--all", "12"});
+    expect_usage_error({"pins", "12"});
+    expect_usage_error({"--drop-caps", "pin", "1"});
+}
+
 TEST(Cli, MetricsCommand) {
     auto o = parse_args({"metrics"});
     ASSERT_TRUE(o.ok());
@@ -148,19 +184,33 @@ TEST(Cli, MetricsCommand) {
     EXPECT_TRUE(read_only(Verb::Metrics));
 }
 
-// The man page documents every command and every global option.
-TEST(ManPage, HasEveryCommandAndOption) {
+namespace {
+
+std::string man_page() {
     std::ifstream in(DYNSTACKCTL_MANPAGE);
-    ASSERT_TRUE(in.good()) << DYNSTACKCTL_MANPAGE;
-    const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return {(std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()};
+}
+
+} // namespace
+
+// The man page and the help document every command.
+TEST(ManPage, HasEveryCommand) {
+    const std::string page = man_page();
+    ASSERT_FALSE(page.empty()) << DYNSTACKCTL_MANPAGE;
     const auto help = dynstack::usage();
-    for (const char *name : {"status", "stats", "get", "set", "task", "top", "reclaim", "watch",
-                             "metrics", "version"}) {
-        EXPECT_NE(help.find(std::string("  ") + name), std::string::npos) << name;
+    const auto names = dynstack::command_names();
+    ASSERT_GE(names.size(), 13U);
+    for (const auto name_view : names) {
+        const std::string name(name_view);
+        EXPECT_NE(help.find("  " + name), std::string::npos) << name;
         // A .TP entry starts with the command in bold: .B, .BR or .BI.
-        const std::regex entry(std::string("\n\\.TP\n\\.B[RI]? ") + name + "\\b");
+        const std::regex entry("\n\\.TP\n\\.B[RI]? " + name + "\\b");
         EXPECT_TRUE(std::regex_search(page, entry)) << name;
     }
+}
+
+TEST(ManPage, HasEveryOption) {
+    const std::string page = man_page();
     for (const char *opt :
          {R"(\-\-json)", R"(\-\-pretty)", R"(\-\-drop\-caps)", R"(\-\-device)", R"(\-\-version)"}) {
         EXPECT_NE(page.find(opt), std::string::npos) << opt;

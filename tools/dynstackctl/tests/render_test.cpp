@@ -40,7 +40,7 @@ TEST(Render, SavedPercent) {
 TEST(Render, StatusHuman) {
     const auto out = render_status(sample(), false);
     EXPECT_NE(out.find("400 kB of 1600 kB virtual (75.0% saved)"), std::string::npos) << out;
-    EXPECT_NE(out.find("reserve 12 pages"), std::string::npos) << out;
+    EXPECT_NE(out.find("reserve 48 kB"), std::string::npos) << out;
     EXPECT_NE(out.find("nopage 1"), std::string::npos) << out;
 }
 
@@ -78,7 +78,7 @@ TEST(Render, TasksAndReclaim) {
     r.info.last_used_pages = 1;
     r.info.max_used_pages = 2;
     r.info.stack_pages = 4;
-    EXPECT_EQ(render_tasks({r}, true),
+    EXPECT_EQ(render_tasks(sample().version, {r}, true),
               "[{\"tid\":42,\"comm\":\"kworker/0:1\",\"resident_pages\":1,\"last_used_pages\":1,"
               "\"max_used_pages\":2,\"stack_pages\":4}]\n");
     dynstack_reclaim rc{};
@@ -147,7 +147,7 @@ TEST(Render, TasksJsonValidWithNonUtf8Name) {
                          "\xed\xa0\x80"
                          "\xc3\xa9"
                          "\xf0\x9f\x98\x80");
-    const std::string doc = render_tasks({r}, true);
+    const std::string doc = render_tasks(sample().version, {r}, true);
     EXPECT_EQ(parse_with_python(doc),
               "'a\\ufffdb\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\xe9\\U0001f600'\n");
 }
@@ -170,11 +170,47 @@ TEST(Render, TaskThatCannotBeReadIsARowWithItsError) {
     TaskRow bad;
     bad.tid = 7;
     bad.error = "task 7: no such task";
-    EXPECT_EQ(render_tasks({ok, bad}, true),
+    EXPECT_EQ(render_tasks(sample().version, {ok, bad}, true),
               "[{\"tid\":1,\"comm\":\"init\",\"resident_pages\":2,\"last_used_pages\":0,"
               "\"max_used_pages\":0,\"stack_pages\":4},{\"tid\":7,\"error\":\"task 7: no such "
               "task\"}]\n");
-    const auto table = render_tasks({ok, bad}, false);
+    const auto table = render_tasks(sample().version, {ok, bad}, false);
     EXPECT_NE(table.find("init"), std::string::npos);
     EXPECT_EQ(table.find("no such"), std::string::npos); // on stderr instead
+}
+
+// Memory is in kB for people and in pages in JSON; the pinned column and
+// field appear only when the module reports pins (DYNSTACK_FEAT_PIN).
+TEST(Render, TaskUnitsAndPinned) {
+    auto v = sample().version;
+    TaskRow r;
+    r.tid = 9;
+    r.comm = "worker";
+    r.info.resident_pages = 1;
+    r.info.max_used_pages = 2;
+    r.info.stack_pages = 4;
+    r.info.attrs = DYNSTACK_TASK_PINNED;
+    const auto old = render_tasks(v, {r}, false);
+    EXPECT_NE(old.find("resident_kB"), std::string::npos) << old;
+    EXPECT_EQ(old.find("pinned"), std::string::npos) << old;
+    EXPECT_NE(old.find("  4  "), std::string::npos) << old; // 1 page = 4 kB
+    v.features = DYNSTACK_FEAT_PIN;
+    const auto table = render_tasks(v, {r}, false);
+    EXPECT_NE(table.find("pinned"), std::string::npos) << table;
+    EXPECT_NE(table.find("16  yes"), std::string::npos) << table;
+    EXPECT_EQ(render_tasks(v, {r}, true),
+              "[{\"tid\":9,\"comm\":\"worker\",\"resident_pages\":1,\"last_used_pages\":0,"
+              "\"max_used_pages\":2,\"stack_pages\":4,\"pinned\":true}]\n");
+}
+
+TEST(Render, PerCpuMagazineInKb) {
+    dynstack_cpu_stats c{};
+    c.cpu = 1;
+    c.online = 1;
+    c.magazine_pages = 3;
+    const auto table = render_cpu_stats(sample().version, {c}, false);
+    EXPECT_NE(table.find("magazine_kB"), std::string::npos) << table;
+    EXPECT_NE(table.find(" 12 "), std::string::npos) << table;
+    EXPECT_NE(render_cpu_stats(sample().version, {c}, true).find("\"magazine_pages\":3"),
+              std::string::npos);
 }
