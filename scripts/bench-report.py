@@ -58,7 +58,7 @@ def main():
               "FIFO read; `deep`: each thread first sends over TCP on loopback and polls "
               "256 descriptors, then sleeps in read.\n")
     md.append("`core count`: the resident pages of all dynamic stacks as the core counts "
-              "them (`resident_pages` in core_stats), loaded state. `net`: saved vs nomod "
+              "them (`core/resident_pages` in sysfs), loaded state. `net`: saved vs nomod "
               "after adding the supply to the loaded figure.\n")
     md.append("| workload | threads | mainline kB | nomod kB | loaded kB | core count kB | "
               "supply kB | saved vs nomod | saved vs mainline | net | per thread (loaded) |")

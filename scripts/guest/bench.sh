@@ -50,9 +50,9 @@ settle() {
 # (dynstack_unregister()), with the deep workload asleep; then load again.
 uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
 time_rmmod() {
-	partial=$(sed -n 's/^partial //p' /sys/kernel/mm/dynstack/core_stats)
-	missing=$(sed -n 's/^stacks //p' /sys/kernel/mm/dynstack/core_stats)
-	res=$(sed -n 's/^resident_pages //p' /sys/kernel/mm/dynstack/core_stats)
+	partial=$(cat /sys/kernel/mm/dynstack/core/partial)
+	missing=$(cat /sys/kernel/mm/dynstack/core/stacks)
+	res=$(cat /sys/kernel/mm/dynstack/core/resident_pages)
 	missing=$((missing * 4 - res))
 	t0=$(uptime_cs)
 	rmmod dynstack || return
@@ -87,8 +87,8 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 		settle
 		tasks=$(ls -d /proc/[0-9]*/task/[0-9]* | wc -l)
 		res=-1
-		[ -f /sys/kernel/mm/dynstack/core_stats ] &&
-			res=$(sed -n 's/^resident_pages //p' /sys/kernel/mm/dynstack/core_stats)
+		[ -f /sys/kernel/mm/dynstack/core/resident_pages ] &&
+			res=$(cat /sys/kernel/mm/dynstack/core/resident_pages)
 		supply=$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))
 		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
 		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"

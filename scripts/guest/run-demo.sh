@@ -29,8 +29,8 @@ supply=$(cat /sys/kernel/mm/dynstack/stats/magazine_pages /sys/kernel/mm/dynstac
 	/sys/kernel/mm/dynstack/stats/reserve_pages | awk '{ s += $1 } END { print s * 4 }')
 echo "run: the page supply (magazines, depot, reserve) holds $supply kB more; net saving $((before - after - supply)) kB"
 dynstackctl status
-echo "run: /sys/kernel/mm/dynstack/core_stats:"
-sed 's/^/run:   /' /sys/kernel/mm/dynstack/core_stats
+echo "run: /sys/kernel/mm/dynstack/core/:"
+for f in /sys/kernel/mm/dynstack/core/*; do echo "run:   ${f##*/} $(cat "$f")"; done
 
 kill $load
 wait $load

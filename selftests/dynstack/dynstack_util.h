@@ -211,28 +211,21 @@ static inline long ds_key_of(const char *path, const char *key)
 #define DS_DRAIN DS_DEBUGFS "drain"
 
 /*
- * A statistic: /sys/kernel/mm/dynstack/stats/@key (one value per file) for
- * "stats", else the "name value" line @key of /sys/kernel/mm/dynstack/@file
- * (the core's core_stats). -1 if absent.
+ * A statistic, one value per file: /sys/kernel/mm/dynstack/@dir/@key, @dir
+ * "stats" (the module's) or "core" (the core's). -1 if absent.
  */
-static inline long ds_stat(const char *file, const char *key)
+static inline long ds_stat(const char *dir, const char *key)
 {
-	char path[128];
+	char path[128], buf[32] = "";
+	int fd, n;
 
-	if (!strcmp(file, "stats")) {
-		char buf[32] = "";
-		int fd, n;
-
-		snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/stats/%s", key);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -1;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		return n > 0 ? strtol(buf, NULL, 10) : -1;
-	}
-	snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s", file);
-	return ds_key_of(path, key);
+	snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s/%s", dir, key);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 /* The value of @key in /proc/vmstat, or -1. */

@@ -2,7 +2,7 @@
 /*
  * insmod/rmmod of dynstack.ko in a loop while threads are created, exit
  * and sleep. After every rmmod no stack may miss a page (invariant I6,
- * read from /sys/kernel/mm/dynstack/core_stats), and at the end
+ * read from /sys/kernel/mm/dynstack/core/), and at the end
  * KernelStack and free memory (free_kb()) must be back where they started.
  */
 #include <stdatomic.h>
@@ -70,7 +70,7 @@ TEST_F_TIMEOUT(slow, load_unload_under_storm, 900)
 		ASSERT_EQ(unload_module(), 0)
 			TH_LOG("cycle %d: delete_module: %s", i, strerror(errno));
 		/* I6: unregistering repopulated every stack. */
-		if (ds_stat("core_stats", "partial") != 0)
+		if (ds_stat("core", "partial") != 0)
 			partial_after++;
 	}
 	atomic_store(&stop, 1);

@@ -121,7 +121,7 @@ TEST_F_TIMEOUT(slow, wakeups_under_oom_kills, 900)
 	defer0 = ds_vmstat("dynstack_defer");
 	wait0 = ds_vmstat("dynstack_wait_us");
 	populated0 = ds_vmstat("dynstack_populate");
-	kd_pages0 = ds_stat("core_stats", "kthread_pages");
+	kd_pages0 = ds_stat("core", "kthread_pages");
 	for (int i = 0; i < 2; i++)
 		hogs[i] = spawn_hog();
 	for (int t = 0; t < secs * 4; t++) {
@@ -168,14 +168,14 @@ TEST_F_TIMEOUT(slow, wakeups_under_oom_kills, 900)
 	       secs, waves, nr, kills, ds_vmstat("oom_kill") - oom0, other_deaths, lagging);
 	TH_LOG("dynstack: %ld wakeups deferred, %ld us waited (longest %ld us), %ld kdynstackd allocations failed",
 	       ds_vmstat("dynstack_defer") - defer0, ds_vmstat("dynstack_wait_us") - wait0,
-	       ds_stat("core_stats", "wait_max_us"), ds_stat("core_stats", "alloc_failed"));
+	       ds_stat("core", "wait_max_us"), ds_stat("core", "alloc_failed"));
 	TH_LOG("pages mapped at wakeup %ld: %ld allocated by kdynstackd (GFP_KERNEL, process context), the rest from the supply; atomic allocations by dynstack: none (no such path)",
 	       ds_vmstat("dynstack_populate") - populated0,
-	       ds_stat("core_stats", "kthread_pages") - kd_pages0);
+	       ds_stat("core", "kthread_pages") - kd_pages0);
 	EXPECT_GE(lagging, 0) TH_LOG("a thread missed a wave");
 	EXPECT_GT(kills, 0);
 	EXPECT_GT(ds_vmstat("oom_kill") - oom0, 0);
-	EXPECT_EQ(ds_stat("core_stats", "parked"), 0);
+	EXPECT_EQ(ds_stat("core", "parked"), 0);
 	EXPECT_EQ(unload_module(), 0);
 }
 

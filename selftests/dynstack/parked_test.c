@@ -194,8 +194,8 @@ FIXTURE_SETUP(parked)
 	futex_wake_all(&sh->wave);
 	usleep(1000000);
 	TH_LOG("victim %d: %d of %d threads ran, %ld tasks parked", self->victim,
-	       atomic_load(&sh->done), NR, ds_stat("core_stats", "parked"));
-	ASSERT_GE(ds_stat("core_stats", "parked"), NR / 2);
+	       atomic_load(&sh->done), NR, ds_stat("core", "parked"));
+	ASSERT_GE(ds_stat("core", "parked"), NR / 2);
 }
 
 FIXTURE_TEARDOWN(parked)
@@ -209,13 +209,13 @@ FIXTURE_TEARDOWN(parked)
 	if (sh && sh != MAP_FAILED)
 		munmap(sh, sizeof(*sh));
 	sh = NULL;
-	EXPECT_EQ(ds_stat("core_stats", "parked"), 0);
+	EXPECT_EQ(ds_stat("core", "parked"), 0);
 	unload_module();
 }
 
 TEST_F_TIMEOUT(parked, kill, 300)
 {
-	long served = ds_stat("core_stats", "reserve_served");
+	long served = ds_stat("core", "reserve_served");
 	int status = 0;
 	pid_t r = 0;
 
@@ -224,11 +224,11 @@ TEST_F_TIMEOUT(parked, kill, 300)
 	for (int i = 0; i < 600 && !(r = waitpid(self->victim, &status, WNOHANG)); i++)
 		usleep(100000);
 	TH_LOG("exited after SIGKILL: %s; %ld wakeups served from the exit reserve",
-	       r == self->victim ? "yes" : "no", ds_stat("core_stats", "reserve_served") - served);
+	       r == self->victim ? "yes" : "no", ds_stat("core", "reserve_served") - served);
 	ASSERT_EQ(r, self->victim);
 	self->victim = -1;
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	EXPECT_GT(ds_stat("core_stats", "reserve_served"), served);
+	EXPECT_GT(ds_stat("core", "reserve_served"), served);
 	EXPECT_TRUE(self->injecting);
 }
 

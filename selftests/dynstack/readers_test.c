@@ -120,7 +120,7 @@ static void *reader(void *arg)
 
 static long core_stat(const char *key)
 {
-	return ds_stat("core_stats", key);
+	return ds_stat("core", key);
 }
 
 /*

@@ -77,7 +77,7 @@ static void *ticker(void *arg)
 
 static long core(const char *key)
 {
-	return ds_stat("core_stats", key);
+	return ds_stat("core", key);
 }
 
 static int set_fail(pid_t a, pid_t b, int on)
