@@ -305,4 +305,48 @@ TEST_F(ctl, metrics_pretty_and_json_errors)
 	EXPECT_NE(strstr(r->err, "/dev/null is not a dynstack device"), NULL) TH_LOG("%s", r->err);
 }
 
+/* pin, pins and unpin through the tool, and what each says when refused. */
+TEST_F(ctl, pin_unpin_and_list)
+{
+	struct run *r = &self->r;
+	char args[128];
+	pid_t kid = fork();
+
+	ASSERT_GE(kid, 0);
+	if (kid == 0) {
+		for (;;)
+			pause();
+	}
+	snprintf(args, sizeof(args), "pin %d", kid);
+	ctl(r, true, args);
+	EXPECT_EQ(r->rc, 3) TH_LOG("%s", r->err);	/* no CAP_SYS_ADMIN */
+	ctl(r, false, args);
+	EXPECT_EQ(r->rc, 0) TH_LOG("%s", r->err);
+	ctl(r, false, "--json pins");
+	EXPECT_EQ(r->rc, 0);
+	EXPECT_TRUE(json_balanced(r->out));
+	EXPECT_EQ(jnum(r->out, "tid"), kid) TH_LOG("%s", r->out);
+	EXPECT_NE(strstr(r->out, "\"pinned\":true"), NULL) TH_LOG("%s", r->out);
+	snprintf(args, sizeof(args), "task %d", kid);
+	ctl(r, false, args);
+	EXPECT_NE(strstr(r->out, "resident_kB"), NULL) TH_LOG("%s", r->out);
+	EXPECT_NE(strstr(r->out, "yes"), NULL) TH_LOG("%s", r->out);
+	snprintf(args, sizeof(args), "unpin %d", kid);
+	ctl(r, false, args);
+	EXPECT_EQ(r->rc, 0) TH_LOG("%s", r->err);
+	ctl(r, false, args);
+	EXPECT_EQ(r->rc, 1);
+	EXPECT_NE(strstr(r->err, "is not pinned"), NULL) TH_LOG("%s", r->err);
+	ctl(r, false, "pin 999999999");
+	EXPECT_EQ(r->rc, 1);
+	EXPECT_NE(strstr(r->err, "no such task"), NULL) TH_LOG("%s", r->err);
+	ctl(r, false, "unpin --all");
+	EXPECT_EQ(r->rc, 0) TH_LOG("%s", r->err);
+	ctl(r, false, "pins");
+	EXPECT_EQ(r->rc, 0);
+	EXPECT_EQ(strstr(r->out, "yes"), NULL) TH_LOG("%s", r->out);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+}
+
 TEST_HARNESS_MAIN
