@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# devtree.sh init|export [DIR]
+# devtree.sh init|export|base [DIR]
 #
 # The patch series in kernel/patches/ is the only source of the in-tree
 # part: every new file (kernel/dynstack/, include/linux/dynstack.h,
@@ -12,6 +12,8 @@
 #           The cover letter's text (kernel/patches/0000-cover-letter.patch)
 #           becomes the branch description: edit it with
 #           `git branch --edit-description`.
+#   base    DIR = the base source alone as commit "base" (series-check.sh
+#           applies the series to it itself).
 #   export  kernel/patches/ = git format-patch base..HEAD of DIR, with the
 #           cover letter made from the branch description (its first line
 #           is the subject), the shortlog and the diffstat.
@@ -20,14 +22,14 @@ set -euo pipefail
 cmd=${1:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 dev=${2:-$top/build/dev}
+base=${BUILD:-$top/build}/base
 
-case "$cmd" in
-init)
-	[ ! -e "$dev" ] || { echo "devtree: $dev exists" >&2; exit 1; }
-	make -s -C "$top" tree
-	mkdir -p "$dev"
-	cp -a "$top/build/base/." "$dev/"
-	cd "$dev"
+# $1 = the pristine base (make tree) as a git tree: one commit, tag "base".
+base_repo() {
+	[ -f "$base/Makefile" ] || { echo "devtree: no $base (run make tree)" >&2; exit 2; }
+	mkdir -p "$1"
+	cp -a "$base/." "$1/"
+	cd "$1"
 	rm -f .base-id
 	# Debian's linux-source .gitignore ignores everything at the top
 	# level, so new files would stay untracked: drop that part in base.
@@ -36,6 +38,16 @@ init)
 	git add -Af .
 	git -c user.name=dynstack -c user.email=dynstack@localhost commit -qm "base"
 	git tag base
+}
+
+case "$cmd" in
+base)
+	base_repo "$dev"
+	;;
+init)
+	[ ! -e "$dev" ] || { echo "devtree: $dev exists" >&2; exit 1; }
+	make -s -C "$top" tree
+	base_repo "$dev"
 	for p in "$top"/kernel/patches/[0-9]*.patch; do
 		case "$p" in */0000-*) continue ;; esac
 		git am -q "$p" || { echo "devtree: $(basename "$p") does not apply" >&2; exit 1; }
@@ -70,7 +82,7 @@ export)
 	ls "$top"/kernel/patches
 	;;
 *)
-	echo "usage: devtree.sh init|export [DIR]" >&2
+	echo "usage: devtree.sh init|export|base [DIR]" >&2
 	exit 2
 	;;
 esac

@@ -25,14 +25,8 @@ fail() { echo "  FAIL series: $*"; f=$((f + 1)); }
 
 [ -f "$base/Makefile" ] || { echo "series-check: no $base (run make tree)" >&2; exit 2; }
 rm -rf "$work"
-cp -a "$base" "$work"
+BUILD=$build "$top/scripts/devtree.sh" base "$work" || exit 2
 cd "$work"
-rm -f .base-id
-sed -i '/^# Debian packaging/,$d' .gitignore
-git init -q
-git add -Af .
-git -c user.name=base -c user.email=base@localhost commit -qm base
-git tag base
 patches=()
 for q in "$top"/kernel/patches/*.patch; do
 	case "$q" in */0000-*) continue ;; esac
