@@ -41,24 +41,29 @@ struct ds_pins {
 static struct ds_pins __rcu *pins;
 static DEFINE_MUTEX(pins_mutex);
 
+/* Whether @set holds @pid; compares pointers, never dereferences them. */
+static bool set_has(const struct ds_pins *set, const struct pid *pid)
+{
+	unsigned int i;
+
+	for (i = 0; set && pid && i < set->nr; i++)
+		if (set->pids[i] == pid)
+			return true;
+	return false;
+}
+
 /*
- * Whether @p is pinned. Pointers are compared, never dereferenced. The
- * reader's RCU section keeps the set, and with it a reference on each
- * struct pid, alive (see above). p->thread_pid changes only in
+ * Whether @p is pinned. The reader's RCU section keeps the set, and with it
+ * a reference on each struct pid, alive (see above). p->thread_pid changes only in
  * exchange_tids(), when a thread that is not the leader execs and takes
  * the leader's id: the pin follows the id, as /proc/PID does.
  */
 bool ds_pinned(struct task_struct *p)
 {
-	struct pid *pid = READ_ONCE(p->thread_pid);
-	const struct ds_pins *set;
-	bool found = false;
-	unsigned int i;
+	bool found;
 
 	rcu_read_lock_sched();
-	set = rcu_dereference_sched(pins);
-	for (i = 0; set && i < set->nr && !found; i++)
-		found = set->pids[i] == pid;
+	found = set_has(rcu_dereference_sched(pins), READ_ONCE(p->thread_pid));
 	rcu_read_unlock_sched();
 	return found;
 }
@@ -146,6 +151,19 @@ static struct pid *get_thread_pid(pid_t vtid)
 	return pid;
 }
 
+/* @op (PINS_ADD or PINS_DEL) on the thread with id @vtid in the caller's namespace. */
+static int pins_change_tid(enum pins_op op, pid_t vtid)
+{
+	struct pid *pid = get_thread_pid(vtid);
+	int err;
+
+	if (!pid)
+		return -ESRCH;
+	err = pins_change(op, pid);
+	put_pid(pid);
+	return err;
+}
+
 /*
  * Pin the thread with id @vtid in the caller's pid namespace: it gets its
  * pages back at its next switch-in and never loses them again. Pinning a
@@ -153,26 +171,12 @@ static struct pid *get_thread_pid(pid_t vtid)
  */
 int ds_pin(pid_t vtid)
 {
-	struct pid *pid = get_thread_pid(vtid);
-	int err;
-
-	if (!pid)
-		return -ESRCH;
-	err = pins_change(PINS_ADD, pid);
-	put_pid(pid);
-	return err;
+	return pins_change_tid(PINS_ADD, vtid);
 }
 
 int ds_unpin(pid_t vtid)
 {
-	struct pid *pid = get_thread_pid(vtid);
-	int err;
-
-	if (!pid)
-		return -ESRCH;
-	err = pins_change(PINS_DEL, pid);
-	put_pid(pid);
-	return err;
+	return pins_change_tid(PINS_DEL, vtid);
 }
 
 int ds_unpin_all(void)
@@ -202,16 +206,10 @@ void ds_pins_prune(void)
 /* Whether the thread with id @vtid in the caller's namespace is pinned. */
 bool ds_tid_pinned(pid_t vtid)
 {
-	const struct ds_pins *set;
-	bool found = false;
-	struct pid *pid;
-	unsigned int i;
+	bool found;
 
 	rcu_read_lock();
-	pid = vtid > 0 ? find_vpid(vtid) : NULL;
-	set = rcu_dereference(pins);
-	for (i = 0; pid && set && i < set->nr && !found; i++)
-		found = set->pids[i] == pid;
+	found = set_has(rcu_dereference(pins), vtid > 0 ? find_vpid(vtid) : NULL);
 	rcu_read_unlock();
 	return found;
 }
