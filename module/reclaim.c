@@ -62,10 +62,17 @@ void ds_reclaim_stats_get(struct ds_reclaim_stats *r)
 static void reclaim_fn(struct work_struct *work)
 {
 	const struct ds_tunables *t = ds_tunables_live();
+	unsigned int ms = READ_ONCE(t->reclaim_interval_ms);
+	/*
+	 * A stack's memcg charge is lowered once its pages went at least one
+	 * interval ago: a task that slept through a whole interval is
+	 * charged again by kdynstackd at its next wakeup, one that only
+	 * dozed keeps its charge (struct dynstack_reclaim_ctl).
+	 */
 	struct dynstack_reclaim_ctl ctl = {
 		.touched = READ_ONCE(t->reclaim_touched),
+		.settle_ns = (u64)ms * NSEC_PER_MSEC,
 	};
-	unsigned int ms;
 
 	/*
 	 * Below the reserve nothing is taken, and nothing flows back from
@@ -99,11 +106,18 @@ void ds_reclaim_start(void)
 	queue_delayed_work(system_unbound_wq, &reclaim_work, 0);
 }
 
+/*
+ * The interval changed. 0 turns the periodic pass off at once: a pass
+ * already queued would otherwise still run, and settle every stack's
+ * memcg charge (its settle_ns is the interval).
+ */
 void ds_reclaim_reschedule(void)
 {
 	unsigned int ms = READ_ONCE(ds_tunables_live()->reclaim_interval_ms);
 
-	if (ms && !READ_ONCE(stopping))
+	if (!ms)
+		cancel_delayed_work(&reclaim_work);
+	else if (!READ_ONCE(stopping))
 		mod_delayed_work(system_unbound_wq, &reclaim_work,
 				 msecs_to_jiffies(ms));
 }
