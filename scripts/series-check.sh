@@ -83,6 +83,7 @@ if "$top/scripts/vm.sh" --kernel "$obj/arch/x86/boot/bzImage" \
 	--smp 2 --mem 2048 --kvm 0 --log "$build/vm-series.log" >"$guest.out" 2>&1 &&
    grep -q '^kunit dynstack_slots: ok' "$guest.out" &&
    grep -q '^kunit dynstack_policy: ok' "$guest.out" &&
+   grep -q '^kunit dynstack_waiting: ok' "$guest.out" &&
    ! grep -q '^kunit .*: not ok' "$guest.out"; then
 	pass "the last patch boots and the core's KUnit suites pass"
 else
