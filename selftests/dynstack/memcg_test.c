@@ -21,6 +21,10 @@
  *    killer: its threads wait for stack pages (the charges fail and are
  *    retried), while the threads of another process, outside the memcg,
  *    wake and run; raising memory.max lets every waiting thread run.
+ *  - moved_task_keeps_charge: a process moved to another memcg after its
+ *    stacks were settled is charged again, at its wakeups, in the memcg
+ *    that charged it at fork, as every kernel object stays charged where
+ *    it was allocated.
  *  - rmmod_restores: unloading the module charges every stack back to
  *    full: memory.current returns to the full-stack figure.
  *
@@ -111,18 +115,23 @@ static pid_t spawn(struct shared *sh, int nr, bool unkillable, int gate[2])
 }
 
 /* A number from a cgroup file (memory.current, memory.max), or -1. */
-static long cg_long(const char *file)
+static long cg_long_at(const char *cg, const char *file)
 {
 	char path[128], buf[32] = "";
 	int fd, n;
 
-	snprintf(path, sizeof(path), CG "/%s", file);
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static long cg_long(const char *file)
+{
+	return cg_long_at(CG, file);
 }
 
 static long kernel_stack(void)
@@ -222,6 +231,7 @@ FIXTURE_TEARDOWN(memcg)
 	/* The cgroup goes once its last task has been reaped. */
 	for (int i = 0; i < 50 && rmdir(CG) && errno == EBUSY; i++)
 		usleep(100000);
+	rmdir(CG2);
 	if (self->interval != -1U && !access(TUNABLE, F_OK))
 		EXPECT_EQ(write_u32(TUNABLE, self->interval), 0);
 	if (self->fd >= 0)
@@ -278,6 +288,7 @@ static void start_settled(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(memcg, follows_residency, 600)
 {
 	long woke, waits = ds_stat("core", "memcg_waits");
+	long wait_us = ds_stat("core", "wait_us");
 
 	start_settled(_metadata, self, false);
 	/* About 12 KiB per thread: one page of four is left. */
@@ -289,8 +300,9 @@ TEST_F_TIMEOUT(memcg, follows_residency, 600)
 	ASSERT_EQ(wait_count(&self->sh->ran, self->nr, 120), self->nr);
 	woke = cg_long("memory.current");
 	waits = ds_stat("core", "memcg_waits") - waits;
-	TH_LOG("woken: memory.current %ld KiB, %ld wakeups waited for a charge",
-	       woke / KIB, waits);
+	wait_us = ds_stat("core", "wait_us") - wait_us;
+	TH_LOG("woken: memory.current %ld KiB, %ld wakeups waited for a charge, %ld us each on average (all woken at once)",
+	       woke / KIB, waits, waits > 0 ? wait_us / waits : 0);
 	EXPECT_GE(waits, (long)self->nr);
 	EXPECT_GE(woke - self->settled, (self->full - self->settled) * 9 / 10);
 	EXPECT_EQ(wait_unparked(10), 0);
@@ -396,6 +408,39 @@ TEST_F_TIMEOUT(memcg, unkillable_waits_alone, 600)
 	EXPECT_EQ(wait_count(&self->sh->ran, self->nr, 60), self->nr);
 	EXPECT_EQ(wait_unparked(10), 0);
 	munmap(other, sizeof(*other));
+}
+
+/*
+ * A task that moves to another cgroup leaves its stack's charge where it
+ * was taken, as every kernel object does: the charges its wakeups take
+ * again go there too, and leave with the task.
+ */
+TEST_F_TIMEOUT(memcg, moved_task_keeps_charge, 600)
+{
+	long before2, after, after2;
+	char pid[32];
+
+	start_settled(_metadata, self, false);
+	rmdir(CG2);
+	ASSERT_EQ(mkdir(CG2, 0755), 0);
+	before2 = cg_long_at(CG2, "memory.current");
+	snprintf(pid, sizeof(pid), "%d", self->child);
+	ASSERT_EQ(put_file(CG2 "/cgroup.procs", pid), 0);
+	atomic_fetch_add(&self->sh->wave, 1);
+	futex_wake_all(&self->sh->wave);
+	ASSERT_EQ(wait_count(&self->sh->ran, self->nr, 120), self->nr);
+	after = cg_long("memory.current");
+	after2 = cg_long_at(CG2, "memory.current");
+	TH_LOG("moved, then woken: old memcg %ld KiB (settled %ld), new memcg %ld KiB (was %ld)",
+	       after / KIB, self->settled / KIB, after2 / KIB, before2 / KIB);
+	/* Charged again where the stacks were charged at fork. */
+	EXPECT_GE(after - self->settled, (self->full - self->settled) * 9 / 10);
+	EXPECT_LT(after2 - before2, (self->full - self->settled) / 10);
+	kill(self->child, SIGKILL);
+	waitpid(self->child, NULL, 0);
+	self->child = 0;
+	for (int i = 0; i < 50 && rmdir(CG2) && errno == EBUSY; i++)
+		usleep(100000);
 }
 
 TEST_F_TIMEOUT(memcg, rmmod_restores, 600)
