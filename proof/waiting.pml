@@ -19,7 +19,14 @@
  *
  * Switches: -DNT=2|3 tasks, -DUMAX=n pages a task may allocate, -DMISER,
  * -DNORECLAIM (no reclaimer), -DUNREG (unregister; not yet one of the
- * checks of scripts/proof.sh: its state space is too big so far).
+ * checks of scripts/proof.sh: its state space is too big so far), -DMEMCG
+ * (the memcg charge, kernel/dynstack/charge.c: every user task is in one
+ * memory cgroup whose memory.max is exactly what they hold at the start;
+ * the reclaimer may settle a blocked task's charge down to its stack's
+ * pages, which leaves room its tasks may allocate into; a wakeup whose
+ * stack is charged short parks, and kdynstackd charges before it fills,
+ * or, at the limit, runs the memcg OOM killer and moves the task to the
+ * tail; dying tasks are filled without a charge).
  *
  * Every lock section of the code is one atomic step, and so is a section
  * under a task's pi_lock that nobody else can tell apart from one (the
@@ -38,7 +45,10 @@
  *       exit reserve, kdynstackd's pool, pages in flight, tasks' other
  *       memory and the free pages always add up to the same total;
  *  I6   after unregister no stack lacks a page and nothing is parked, and
- *       with the wakeup hook off no woken task lacks a page.
+ *       with the wakeup hook off no woken task lacks a page;
+ *  I9   (-DMEMCG) a stack holds no more pages than it is charged for,
+ *       unless its task is dying, and the memcg never goes above its
+ *       memory.max.
  * Liveness (LTL, weak fairness):
  *  live    a parked task is eventually completed (queued to run);
  *  release a pending page is eventually reinstalled or released.
@@ -66,7 +76,16 @@
  *                      victim parked before it is full waits for memory
  *                      only its own exit frees (live; needs -DMISER
  *                      -DUMAX=3 for memory to run out first)
+ *  MUT_CHARGE_NO_PARK  (-DMEMCG) the wakeup hook and try_complete() fill a
+ *                      stack that is charged short (I9)
+ *  MUT_CHARGE_DYING    (-DMEMCG) a dying task waits for its charge too:
+ *                      an OOM victim waits for memory only its own exit
+ *                      frees (live)
  */
+
+#if defined(MEMCG) && defined(UNREG)
+#error "-DMEMCG with -DUNREG: the forced recharge at unregister is not modelled"
+#endif
 
 #ifndef NT
 #define NT	2	/* user tasks: 2 or 3 */
@@ -120,6 +139,9 @@ bool polmutex;		/* dynstack_policy_mutex */
 bool kickpend;		/* the irq_work is queued */
 bool kwake;		/* kdynstackd is not (about to be) asleep */
 bool unreg;		/* unregister has completed every parked wakeup */
+#ifdef MEMCG
+byte chg[NT];		/* ds->charged: detachable pages charged (0..NP) */
+#endif
 
 #define TOTAL	(NT * (NP + 1) + FREE0 + RT)
 
@@ -138,12 +160,39 @@ bool unreg;		/* unregister has completed every parked wakeup */
 #define NPARKED	(parked[0] + parked[1])
 #endif
 
+#ifdef MEMCG
+/* memory.max: every stack full and one page of its own per task. */
+#define MLIM		(NT * (NP + 1))
+#define CHG(t)		(chg[t] + userp[t])
+#if NT == 3
+#define MUSED		(CHG(0) + CHG(1) + CHG(2))
+#else
+#define MUSED		(CHG(0) + CHG(1))
+#endif
+#define MROOM(n)	(MUSED + (n) <= MLIM)
+/* I9 */
+#define CHGOK(t)	(st[t] == DEAD || dying[t] || pres[t] + pend[t] <= chg[t])
+#define MINV		(MUSED <= MLIM && ALL(CHGOK))
+/* dynstack_charge_short() and not dying: only kdynstackd's charge fills it */
+#ifdef MUT_CHARGE_DYING
+#define SHORT(t)	(chg[t] < NP)
+#elif defined(MUT_CHARGE_NO_PARK)
+#define SHORT(t)	false
+#else
+#define SHORT(t)	(chg[t] < NP && !dying[t])
+#endif
+#else
+#define MROOM(n)	true
+#define MINV		true
+#define SHORT(t)	false
+#endif
+
 #define VICTIM(t)	(dying[t] && st[t] != DEAD)	/* tsk_is_oom_victim(), alive */
 #define QFULL(t)	(!onrq[t] || pres[t] == NP)
 #define PCONS(t)	(!parked[t] || (st[t] == WAKING && !onrq[t] && !oncpu[t]))
 #define WHOLE(t)	(st[t] == DEAD || pres[t] == NP)
 #define INV	(SUM == TOTAL && ALL(QFULL) && ALL(PCONS) && plen == NPARKED && \
-		 (!unreg || (plen == 0 && ALL(WHOLE))))
+		 (!unreg || (plen == 0 && ALL(WHOLE))) && MINV)
 
 /* Scratch of atomic steps: always 0 outside them. */
 byte hk, hi;
@@ -267,7 +316,10 @@ inline free_stack(t)
 	pres[t] = 0;
 	pend[t] = 0;
 	freemem = freemem + userp[t];
-	userp[t] = 0
+	userp[t] = 0;
+#ifdef MEMCG
+	chg[t] = 0		/* dynstack_charge_exit() */
+#endif
 }
 
 /*
@@ -342,7 +394,10 @@ inline ttwu(t, kill, woke)
 				/* I6: without a policy no stack lacks a page */
 				assert(pres[t] == NP)
 			:: hook && pres[t] == NP -> skip	/* fast path */
-			:: hook && pres[t] < NP ->
+			:: hook && pres[t] < NP && SHORT(t) ->
+				/* I9: charged short, kdynstackd charges first */
+				park(t)
+			:: hook && pres[t] < NP && !SHORT(t) ->
 				/* __dynstack_wake_park(), under ds->lock */
 				populate(t);
 #ifndef MUT_NO_RESERVE
@@ -414,6 +469,8 @@ inline try_complete(t, usepool, useres, done)
 #else
 		if
 		:: st[t] != WAKING || !parked[t] -> done = true
+		:: st[t] == WAKING && parked[t] && SHORT(t) && pres[t] < NP ->
+			done = false	/* I9: not before kdynstackd charged it */
 		:: else ->
 #endif
 			populate(t);
@@ -496,8 +553,11 @@ end:	do
 		oncpu[t] = false
 	   }
 #endif
-	/* Allocates memory for itself (and frees it when it exits). */
-	:: atomic { oncpu[t] && onrq[t] && freemem > 0 && userp[t] < UMAX -> freemem--; userp[t]++ }
+	/*
+	 * Allocates memory for itself (and frees it when it exits); with
+	 * -DMEMCG, charged to the memcg, and only below its memory.max.
+	 */
+	:: atomic { oncpu[t] && onrq[t] && freemem > 0 && userp[t] < UMAX && MROOM(1) -> freemem--; userp[t]++ }
 	/* Its CPU activates it from the wakelist (sched_ttwu_pending()). */
 	:: atomic { wl[t] -> wl[t] = false; onrq[t] = true; st[t] = RUN }
 	/* Picked to run: context_switch() checks the stack (DEBUG_VM). */
@@ -558,10 +618,49 @@ end:	do
  * one page (GFP_KERNEL: may invoke the OOM killer; for the reserve only,
  * __GFP_NORETRY: it does not), retrying after a failure.
  */
+/*
+ * dynstack_charge_parked() for the head task @p, then park_rotate() if it
+ * failed (@cfail, the caller's local): the charge and its application are
+ * one step here (the code charges without a lock and applies under
+ * ds->lock, giving back what no longer fits, which only adds states that
+ * end as these do). At the limit the memcg OOM killer runs first, as
+ * try_charge_memcg() does, and may kill anyone in the memcg (every user
+ * task), @p too.
+ */
+inline charge_parked(p, v, cfail)
+{
+#ifdef MEMCG
+	atomic {
+		if
+		:: st[p] == WAKING && parked[p] && SHORT(p) ->
+			if
+			:: MROOM(NP - chg[p]) -> chg[p] = NP
+			:: else -> cfail = true
+			fi
+		:: else -> skip
+		fi
+	};
+	if
+	:: cfail ->
+		oom(v);
+		atomic {	/* park_rotate(), under p->pi_lock and park_lock */
+			!pilock[p] ->
+			if
+			:: st[p] == WAKING && parked[p] && !dying[p] -> unpark(p); park(p)
+			:: else -> skip
+			fi
+		}
+	:: else -> skip
+	fi
+#else
+	skip
+#endif
+}
+
 proctype Kdynstackd()
 {
 	byte p = NONE, v = NONE;
-	bool done, woke;
+	bool done, woke, cfail;
 	do
 	:: kwake = false;		/* set_current_state(TASK_IDLE) */
 		if
@@ -574,12 +673,17 @@ proctype Kdynstackd()
 			kwake = true;	/* __set_current_state(TASK_RUNNING) */
 			parked_head(false, p);
 			if
-			:: p != NONE ->
+			:: p != NONE -> charge_parked(p, v, cfail)
+			:: else -> skip
+			fi;
+			if
+			:: p != NONE && !cfail ->
 				try_complete(p, true, true, done)
 			:: else -> done = false
 			fi;
 			if
-			:: p != NONE && done -> skip
+			:: cfail -> skip	/* rotated: the next round */
+			:: !cfail && p != NONE && done -> skip
 			:: else ->
 				/*
 				 * alloc_page(GFP_KERNEL): stays in the
@@ -607,7 +711,7 @@ proctype Kdynstackd()
 				od
 			fi
 		fi;
-		p = NONE; done = false
+		p = NONE; done = false; cfail = false
 	od
 }
 
@@ -634,6 +738,18 @@ end:	do
 		p = NONE; done = false
 	od
 }
+
+/*
+ * dynstack_charge_settle(), under ds->lock in the same step as the detach:
+ * the charge goes down to the pages the stack holds, if they went long
+ * enough ago (a choice here). The uncharge after the lock only lowers the
+ * memcg's usage later than this says, which can only delay a charge.
+ */
+#ifdef MEMCG
+#define SETTLE(t)	if :: chg[t] > pres[t] + pend[t] -> chg[t] = pres[t] + pend[t] :: skip fi
+#else
+#define SETTLE(t)	skip
+#endif
 
 /*
  * One dynstack_reclaim() pass over one task, under the policy mutex:
@@ -688,7 +804,13 @@ end:	do
 					:: pend[t] = pend[t] + hk
 					:: GIVE(hk)
 					fi;
-					hk = 0
+					hk = 0;
+					SETTLE(t)
+#ifdef MEMCG
+				:: !oncpu[t] && !onrq[t] && (st[t] == INT || st[t] == UNINT) &&
+				   !dying[t] && pres[t] == 0 ->
+					SETTLE(t)
+#endif
 				:: else -> skip
 				fi
 			};
@@ -784,7 +906,8 @@ end:	atomic {
 		assert(SUM == TOTAL);			/* PAGES */
 		assert(ALL(QFULL));			/* I1' */
 		assert(ALL(PCONS) && plen == NPARKED);	/* ONCE */
-		assert(!unreg || (plen == 0 && ALL(WHOLE)))	/* I6 */
+		assert(!unreg || (plen == 0 && ALL(WHOLE)));	/* I6 */
+		assert(MINV)				/* I9 */
 	}
 }
 
@@ -797,6 +920,9 @@ init
 		:: i < NT ->
 			/* running or queued, whole stack, some memory of its own */
 			st[i] = RUN; onrq[i] = true; pres[i] = NP; userp[i] = 1;
+#ifdef MEMCG
+			chg[i] = NP;	/* fork charged THREAD_SIZE */
+#endif
 			i++
 		:: i >= NT -> break
 		od;

@@ -36,6 +36,10 @@ three-tasks-live    waiting  pass   live   -DNT=3 -DNORECLAIM -DUMAX=1
 waiting-release     waiting  pass   release
 three-tasks         waiting  pass   safety -DNT=3 -DNORECLAIM -DUMAX=1
 waiting             waiting  pass   safety
+memcg               waiting  pass   safety -DMEMCG
+memcg-live          waiting  pass   live   -DMEMCG
+MUT_CHARGE_NO_PARK  waiting  caught safety -DMEMCG -DMUT_CHARGE_NO_PARK
+MUT_CHARGE_DYING    waiting  caught live   -DMEMCG -DMUT_CHARGE_DYING
 MUT_LAZY_RESERVE    waiting  caught live   -DMISER -DUMAX=3 -DMUT_LAZY_RESERVE
 MUT_NO_READER_CHECK dynstack caught safety -DMUT_NO_READER_CHECK
 MUT_DETACH_STALE    dynstack caught safety -DMUT_DETACH_STALE
