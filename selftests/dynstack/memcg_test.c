@@ -24,7 +24,8 @@
  *  - moved_task_keeps_charge: a process moved to another memcg after its
  *    stacks were settled is charged again, at its wakeups, in the memcg
  *    that charged it at fork, as every kernel object stays charged where
- *    it was allocated.
+ *    it was allocated; and from then on it is not settled any more, so
+ *    that it never waits for a memcg it left.
  *  - rmmod_restores: unloading the module charges every stack back to
  *    full: memory.current returns to the full-stack figure.
  *
@@ -436,6 +437,14 @@ TEST_F_TIMEOUT(memcg, moved_task_keeps_charge, 600)
 	/* Charged again where the stacks were charged at fork. */
 	EXPECT_GE(after - self->settled, (self->full - self->settled) * 9 / 10);
 	EXPECT_LT(after2 - before2, (self->full - self->settled) / 10);
+	/*
+	 * Not settled again: its wakeups would charge a memcg it left, and
+	 * reclaim or OOM-kill there. It keeps its charge where it was taken.
+	 */
+	usleep(300000);
+	ASSERT_EQ(reclaim(self->fd), 0);
+	TH_LOG("after another reclaim pass: old memcg %ld KiB", cg_long("memory.current") / KIB);
+	EXPECT_GE(cg_long("memory.current"), after - stock_slack());
 	kill(self->child, SIGKILL);
 	waitpid(self->child, NULL, 0);
 	self->child = 0;
