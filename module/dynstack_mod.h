@@ -93,7 +93,7 @@ struct ds_stat_field {
 	size_t uoffset;		/* of a __u64 in struct dynstack_stats, or: */
 #define DS_STAT_NO_UOFFSET	SIZE_MAX
 };
-#define DS_NR_STATS	38
+#define DS_NR_STATS	42
 extern const struct ds_stat_field *const ds_stat_fields;	/* [DS_NR_STATS] */
 u64 ds_stat_value(const struct ds_stats *s, const struct ds_stat_field *f);
 

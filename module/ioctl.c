@@ -79,7 +79,8 @@ static long ioc_version(void __user *uarg)
 	v.features = DYNSTACK_FEAT_DETACH | DYNSTACK_FEAT_RECLAIM |
 		     DYNSTACK_FEAT_PER_CPU_STATS | DYNSTACK_FEAT_TASK_INFO |
 		     DYNSTACK_FEAT_WAIT | DYNSTACK_FEAT_POLICY_MASK |
-		     DYNSTACK_FEAT_TUNABLE_INFO | DYNSTACK_FEAT_PIN;
+		     DYNSTACK_FEAT_TUNABLE_INFO | DYNSTACK_FEAT_PIN |
+		     DYNSTACK_FEAT_MEMCG;
 	v.page_size = PAGE_SIZE;
 	v.stack_pages = DYNSTACK_PAGES;
 	v.nr_cpu_ids = nr_cpu_ids;

@@ -286,6 +286,32 @@ static void start_settled(struct __test_metadata *_metadata,
 	EXPECT_LE(labs(self->full - self->settled - uncharged * 4 * KIB), stock_slack());
 }
 
+/*
+ * The ioctl (stats VER3, DYNSTACK_FEAT_MEMCG) and stats/ report the core's
+ * counters. Nothing parks meanwhile, so they hold still while we read.
+ */
+static void expect_same_counters(struct __test_metadata *_metadata, int fd)
+{
+	static const char *const names[] = {
+		"memcg_settled", "memcg_waits", "memcg_charged", "memcg_failed",
+	};
+	struct dynstack_version v = { .size = sizeof(v) };
+	struct dynstack_stats st = { .size = sizeof(st) };
+	const __u64 *vals[] = {
+		&st.memcg_settled, &st.memcg_waits, &st.memcg_charged, &st.memcg_failed,
+	};
+
+	ASSERT_EQ(ioctl(fd, DYNSTACK_IOC_VERSION, &v), 0);
+	EXPECT_TRUE(v.features & DYNSTACK_FEAT_MEMCG);
+	ASSERT_EQ(ioctl(fd, DYNSTACK_IOC_STATS, &st), 0);
+	EXPECT_EQ(st.size, DYNSTACK_STATS_SIZE_VER3);
+	for (int i = 0; i < 4; i++) {
+		EXPECT_EQ((long)*vals[i], ds_stat("core", names[i])) TH_LOG("%s", names[i]);
+		EXPECT_EQ((long)*vals[i], ds_stat("stats", names[i])) TH_LOG("%s", names[i]);
+	}
+	EXPECT_GT(st.memcg_waits, 0);
+}
+
 TEST_F_TIMEOUT(memcg, follows_residency, 600)
 {
 	long woke, waits = ds_stat("core", "memcg_waits");
@@ -307,6 +333,7 @@ TEST_F_TIMEOUT(memcg, follows_residency, 600)
 	EXPECT_GE(waits, (long)self->nr);
 	EXPECT_GE(woke - self->settled, (self->full - self->settled) * 9 / 10);
 	EXPECT_EQ(wait_unparked(10), 0);
+	expect_same_counters(_metadata, self->fd);
 }
 
 TEST_F_TIMEOUT(memcg, limit_holds, 600)

@@ -62,6 +62,7 @@
 #define DYNSTACK_FEAT_POLICY_MASK	(1ULL << 5)	/* policy VER3: partial SET, error_field */
 #define DYNSTACK_FEAT_TUNABLE_INFO	(1ULL << 6)	/* DYNSTACK_IOC_TUNABLE */
 #define DYNSTACK_FEAT_PIN		(1ULL << 7)	/* IOC_PIN, IOC_PINS, task.attrs */
+#define DYNSTACK_FEAT_MEMCG		(1ULL << 8)	/* memcg charge follows residency, stats VER3 */
 
 /* DYNSTACK_IOC_VERSION: what the module is. Output only. */
 struct dynstack_version {
@@ -134,10 +135,16 @@ struct dynstack_stats {
 	__u64 exit_reserve_served;	/* wakeups of dying tasks it served */
 	__u64 alloc_failed;		/* kdynstackd allocations that failed */
 	__u64 readers;			/* detaches skipped: stack held by a reader */
+	/* Since VER3: the memcg charge follows residency (FEAT_MEMCG). */
+	__u64 memcg_settled;		/* pages uncharged from sleeping tasks' memcgs */
+	__u64 memcg_waits;		/* wakeups that waited for their memcg charge */
+	__u64 memcg_charged;		/* pages charged again for them */
+	__u64 memcg_failed;		/* blocking charges that failed (retried) */
 };
 #define DYNSTACK_STATS_SIZE_VER0	304
 #define DYNSTACK_STATS_SIZE_VER1	312
 #define DYNSTACK_STATS_SIZE_VER2	368
+#define DYNSTACK_STATS_SIZE_VER3	400
 
 /* DYNSTACK_IOC_CPU_STATS: statistics of one CPU. In: @cpu. */
 struct dynstack_cpu_stats {

@@ -91,6 +91,18 @@ std::string render_metrics(const StatusData &data) {
     e.counter("alloc_failed_total", "kdynstackd allocations that failed.", d(s.alloc_failed));
     e.counter("exit_reserve_served_total", "Wakeups of dying tasks served from the exit reserve.",
               d(s.exit_reserve_served));
+    if ((v.features & DYNSTACK_FEAT_MEMCG) != 0) {
+        e.counter("memcg_settled_bytes_total",
+                  "Stack memory uncharged from sleeping tasks' memory cgroups, since boot.",
+                  d(s.memcg_settled) * page);
+        e.counter("memcg_charged_bytes_total",
+                  "Stack memory charged again to memory cgroups for wakeups, since boot.",
+                  d(s.memcg_charged) * page);
+        e.counter("memcg_waits_total", "Wakeups that waited for their memory cgroup charge.",
+                  d(s.memcg_waits));
+        e.counter("memcg_failed_total", "Blocking memory cgroup charges that failed.",
+                  d(s.memcg_failed));
+    }
     e.counter("reclaim_passes_total", "Reclaim passes since load.", d(s.reclaim_passes));
     e.counter("reclaim_tlb_flushes_total", "Global TLB flushes by reclaim since load.",
               d(s.reclaim_flushes));

@@ -74,6 +74,10 @@ std::vector<std::pair<const char *, U64>> stat_fields(const dynstack_stats &s) {
         {"exit_reserve_served", s.exit_reserve_served},
         {"alloc_failed", s.alloc_failed},
         {"readers", s.readers},
+        {"memcg_settled", s.memcg_settled},
+        {"memcg_waits", s.memcg_waits},
+        {"memcg_charged", s.memcg_charged},
+        {"memcg_failed", s.memcg_failed},
     };
 }
 
@@ -92,6 +96,7 @@ std::string render_status(const StatusData &d, bool json) {
     const auto &v = d.version;
     const U64 virt = s.stacks * v.stack_pages;
     const U64 failures = s.nopage + s.take_short + s.refill_failed;
+    const bool memcg = (v.features & DYNSTACK_FEAT_MEMCG) != 0;
     if (json) {
         Json j;
         j.begin_object();
@@ -120,6 +125,14 @@ std::string render_status(const StatusData &d, bool json) {
         j.field("wait_us", s.wait_us);
         j.field("wait_max_us", s.wait_max_us);
         j.end_object();
+        if (memcg) {
+            j.key("memcg").begin_object();
+            j.field("settled_pages", s.memcg_settled);
+            j.field("charged_pages", s.memcg_charged);
+            j.field("waits", s.memcg_waits);
+            j.field("failed", s.memcg_failed);
+            j.end_object();
+        }
         j.end_object();
         return j.str();
     }
@@ -140,6 +153,12 @@ std::string render_status(const StatusData &d, bool json) {
     out += "waiting:        " + num(s.nopage) + " wakeups deferred, " + num(s.parked) +
            " tasks waiting now, " + num(s.wait_us) + " us waited in all (longest " +
            num(s.wait_max_us) + " us)\n";
+    if (memcg) {
+        out += "memcg:          " + kib(s.memcg_settled, v.page_size) +
+               " uncharged from sleeping threads, " + kib(s.memcg_charged, v.page_size) +
+               " charged again; " + num(s.memcg_waits) + " wakeups waited for a charge, " +
+               num(s.memcg_failed) + " blocking charges failed\n";
+    }
     return out;
 }
 

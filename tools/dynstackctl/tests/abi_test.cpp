@@ -10,7 +10,7 @@
 
 TEST(Abi, SizesMatchTheirLatestVersion) {
     EXPECT_EQ(sizeof(dynstack_version), static_cast<std::size_t>(DYNSTACK_VERSION_SIZE_VER0));
-    EXPECT_EQ(sizeof(dynstack_stats), static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER2));
+    EXPECT_EQ(sizeof(dynstack_stats), static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER3));
     EXPECT_EQ(sizeof(dynstack_cpu_stats), static_cast<std::size_t>(DYNSTACK_CPU_STATS_SIZE_VER1));
     EXPECT_EQ(sizeof(dynstack_policy), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER3));
     EXPECT_EQ(sizeof(dynstack_tunable), static_cast<std::size_t>(DYNSTACK_TUNABLE_SIZE_VER0));
@@ -21,6 +21,8 @@ TEST(Abi, SizesMatchTheirLatestVersion) {
 TEST(Abi, NewFieldsOnlyAfterTheOldEnd) {
     EXPECT_EQ(offsetof(dynstack_stats, napped), static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER0));
     EXPECT_EQ(offsetof(dynstack_stats, parked), static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER1));
+    EXPECT_EQ(offsetof(dynstack_stats, memcg_settled),
+              static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER2));
     EXPECT_EQ(offsetof(dynstack_cpu_stats, napped),
               static_cast<std::size_t>(DYNSTACK_CPU_STATS_SIZE_VER0));
     EXPECT_EQ(offsetof(dynstack_policy, min_sleep_us),

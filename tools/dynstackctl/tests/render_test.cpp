@@ -54,6 +54,25 @@ TEST(Render, StatusJsonIsStable) {
               "\"wait_us\":0,\"wait_max_us\":0}}\n");
 }
 
+TEST(Render, StatusShowsMemcgOnlyWhenTheModuleReportsIt) {
+    auto d = sample();
+    d.stats.memcg_settled = 3;
+    d.stats.memcg_charged = 2;
+    d.stats.memcg_waits = 5;
+    d.stats.memcg_failed = 1;
+    EXPECT_EQ(render_status(d, false).find("memcg:"), std::string::npos);
+    EXPECT_EQ(render_status(d, true).find("\"memcg\""), std::string::npos);
+    d.version.features = DYNSTACK_FEAT_MEMCG;
+    const auto human = render_status(d, false);
+    EXPECT_NE(human.find("memcg:          12 kB uncharged from sleeping threads, 8 kB charged "
+                         "again; 5 wakeups waited for a charge, 1 blocking charges failed\n"),
+              std::string::npos)
+        << human;
+    EXPECT_NE(render_status(d, true).find("\"memcg\":{\"settled_pages\":3,\"charged_pages\":2,"
+                                          "\"waits\":5,\"failed\":1}"),
+              std::string::npos);
+}
+
 TEST(Render, PolicySelectedKeysFromTheModulesTable) {
     dynstack_policy p{};
     p.magazine_size = 9;
