@@ -148,17 +148,23 @@ static inline int write_u32(const char *path, unsigned int val)
 	return put_file(path, buf);
 }
 
-/* The decimal number in the file at @path, or -1U. */
-static inline unsigned int read_u32(const char *path)
+/* The decimal number at the start of the file at @path, or -1. */
+static inline long read_long(const char *path)
 {
 	char buf[32] = "";
 	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
 
 	if (fd < 0)
-		return -1U;
+		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	return n > 0 ? (unsigned int)strtoul(buf, NULL, 10) : -1U;
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* The same as an unsigned int (sysfs tunables), or -1U. */
+static inline unsigned int read_u32(const char *path)
+{
+	return (unsigned int)read_long(path);
 }
 
 /* Load the module at @path with @params; 0 or -1 with errno. */
@@ -216,16 +222,10 @@ static inline long ds_key_of(const char *path, const char *key)
  */
 static inline long ds_stat(const char *dir, const char *key)
 {
-	char path[128], buf[32] = "";
-	int fd, n;
+	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/kernel/mm/dynstack/%s/%s", dir, key);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
+	return read_long(path);
 }
 
 /* The value of @key in /proc/vmstat, or -1. */

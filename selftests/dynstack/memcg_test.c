@@ -118,16 +118,10 @@ static pid_t spawn(struct shared *sh, int nr, bool unkillable, int gate[2])
 /* A number from a cgroup file (memory.current, memory.max), or -1. */
 static long cg_long_at(const char *cg, const char *file)
 {
-	char path[128], buf[32] = "";
-	int fd, n;
+	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
+	return read_long(path);
 }
 
 static long cg_long(const char *file)
