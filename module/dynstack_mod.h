@@ -55,6 +55,8 @@ int ds_refill_init(const struct ds_tunables *t);
 void ds_refill_exit(void);
 /* Ask the refill thread to run; process context. */
 void ds_refill_kick(void);
+/* The tunables changed: refill, and apply a new shrink_interval_ms. */
+void ds_refill_retune(void);
 /* Empty the magazines and the depot, then refill (fault injection). */
 void ds_refill_drain(void);
 
@@ -93,7 +95,7 @@ struct ds_stat_field {
 	size_t uoffset;		/* of a __u64 in struct dynstack_stats, or: */
 #define DS_STAT_NO_UOFFSET	SIZE_MAX
 };
-#define DS_NR_STATS	42
+#define DS_NR_STATS	45
 extern const struct ds_stat_field *const ds_stat_fields;	/* [DS_NR_STATS] */
 u64 ds_stat_value(const struct ds_stats *s, const struct ds_stat_field *f);
 

@@ -80,7 +80,7 @@ static long ioc_version(void __user *uarg)
 		     DYNSTACK_FEAT_PER_CPU_STATS | DYNSTACK_FEAT_TASK_INFO |
 		     DYNSTACK_FEAT_WAIT | DYNSTACK_FEAT_POLICY_MASK |
 		     DYNSTACK_FEAT_TUNABLE_INFO | DYNSTACK_FEAT_PIN |
-		     DYNSTACK_FEAT_MEMCG;
+		     DYNSTACK_FEAT_MEMCG | DYNSTACK_FEAT_SIZING;
 	v.page_size = PAGE_SIZE;
 	v.stack_pages = DYNSTACK_PAGES;
 	v.nr_cpu_ids = nr_cpu_ids;
@@ -179,7 +179,7 @@ static long ioc_get_policy(void __user *uarg)
 
 	if (err)
 		return err;
-	if (p.flags || p.mask || p.error_field || p.__reserved)
+	if (p.flags || p.mask || p.error_field || p.__reserved || p.__reserved2)
 		return -EINVAL;
 	ds_tunables_get(&t);
 	/* mask and error_field stay 0: the struct can be sent back as is. */
@@ -212,7 +212,8 @@ static long ioc_set_policy(void __user *uarg)
 	err = GET(p, DYNSTACK_POLICY_SIZE_VER0, uarg, usize);
 	if (err)
 		return err;
-	if ((p.flags & ~DYNSTACK_POLICY_SET_MASK) || p.error_field || p.__reserved)
+	if ((p.flags & ~DYNSTACK_POLICY_SET_MASK) || p.error_field || p.__reserved ||
+	    p.__reserved2)
 		goto refuse;
 	if (p.flags & DYNSTACK_POLICY_SET_MASK) {
 		if (!p.mask || (p.mask & ~known))

@@ -29,7 +29,7 @@ static void tunables_changed(void)
 	 * registered policy.
 	 */
 	WARN_ON_ONCE(ds_policy_configure());
-	ds_refill_kick();
+	ds_refill_retune();
 	ds_reclaim_reschedule();
 }
 

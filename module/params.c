@@ -63,7 +63,8 @@ PARAM(reclaim_touched, RECLAIM_TOUCHED);
 PARAM(pin_kthreads, PIN_KTHREADS);
 PARAM(min_sleep_us, MIN_SLEEP_US);
 PARAM(partial_fork, PARTIAL_FORK);
-static_assert(DYNSTACK_POLICY_PARTIAL_FORK + 1 == 10,
+PARAM(shrink_interval_ms, SHRINK_INTERVAL_MS);
+static_assert(DYNSTACK_POLICY_SHRINK_INTERVAL_MS + 1 == 11,
 	      "a tunable without a module parameter");
 
 /* The values the load gave, and which fields they are (BIT_ULL(index)). */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dynstack.ko: the module's page supply and the thread that refills it.
+ * dynstack.ko: the module's page supply, the thread that refills it and
+ * the clock of its demand sizing (ds_supply_tick(), every
+ * shrink_interval_ms, on the same thread).
  *
  * The refill worker is a dedicated kthread; the core keeps the stacks of
  * kernel threads full, so the thread that makes pages never waits for one.
@@ -22,6 +24,11 @@ struct ds_supply ds_main_supply;
 
 static struct kthread_worker *refill_worker;
 static struct kthread_work refill_work;
+static struct kthread_delayed_work tick_work;
+/* Set before the worker goes: nothing arms the tick any more. */
+static bool stopping;
+/* shrink_interval_ms as ds_refill_retune() last saw it (tunables_mutex). */
+static unsigned int tick_ms;
 static struct irq_work refill_irq_work;
 static int hp_state;
 
@@ -36,9 +43,49 @@ static void refill_irq_work_fn(struct irq_work *work)
 	kthread_queue_work(refill_worker, &refill_work);
 }
 
+/*
+ * Arm the sizing tick unless it is pending or off. On the worker, so
+ * serialised with tick_fn(); a changed shrink_interval_ms is applied at
+ * once by ds_refill_retune().
+ */
+static void arm_tick(void)
+{
+	unsigned int ms = READ_ONCE(ds_main_supply.t->shrink_interval_ms);
+
+	if (ms && !READ_ONCE(stopping))
+		kthread_queue_delayed_work(refill_worker, &tick_work,
+					   msecs_to_jiffies(ms));
+}
+
 static void refill_fn(struct kthread_work *work)
 {
 	ds_supply_refill(&ds_main_supply, GFP_KERNEL);
+	arm_tick();
+}
+
+static void tick_fn(struct kthread_work *work)
+{
+	/* Turned off while this tick was pending: it does nothing. */
+	if (!READ_ONCE(ds_main_supply.t->shrink_interval_ms))
+		return;
+	ds_supply_tick(&ds_main_supply);
+	arm_tick();
+}
+
+/*
+ * The tunables changed (tunables_mutex held). A new shrink_interval_ms
+ * moves the pending tick to one new interval from now, rather than after
+ * the old one; 0 leaves it to fire once and do nothing.
+ */
+void ds_refill_retune(void)
+{
+	unsigned int ms = READ_ONCE(ds_main_supply.t->shrink_interval_ms);
+
+	if (ms != tick_ms && ms && !READ_ONCE(stopping))
+		kthread_mod_delayed_work(refill_worker, &tick_work,
+					 msecs_to_jiffies(ms));
+	tick_ms = ms;
+	ds_refill_kick();
 }
 
 void ds_refill_kick(void)
@@ -70,6 +117,8 @@ int ds_refill_init(const struct ds_tunables *t)
 	if (err)
 		return err;
 	kthread_init_work(&refill_work, refill_fn);
+	kthread_init_delayed_work(&tick_work, tick_fn);
+	tick_ms = READ_ONCE(t->shrink_interval_ms);
 	init_irq_work(&refill_irq_work, refill_irq_work_fn);
 	refill_worker = kthread_create_worker(0, "dynstack_refill");
 	if (IS_ERR(refill_worker)) {
@@ -87,6 +136,7 @@ int ds_refill_init(const struct ds_tunables *t)
 	if (err < 0)
 		goto destroy_worker;
 	hp_state = err;
+	ds_refill_kick();	/* and so the first tick */
 	return 0;
 
 destroy_worker:
@@ -100,6 +150,14 @@ destroy_supply:
 void ds_refill_exit(void)
 {
 	irq_work_sync(&refill_irq_work);
+	/*
+	 * No hook, writer or reclaim pass kicks any more. Once @stopping is
+	 * seen, neither work arms the tick again: flush what is queued, then
+	 * cancel the tick, which waits for one that runs.
+	 */
+	WRITE_ONCE(stopping, true);
+	kthread_flush_worker(refill_worker);
+	kthread_cancel_delayed_work_sync(&tick_work);
 	kthread_destroy_worker(refill_worker);
 	cpuhp_remove_state_nocalls(hp_state);
 	ds_supply_destroy(&ds_main_supply);

@@ -6,12 +6,13 @@
  * ds_supply_take() and ds_supply_give() run in the core's hooks: IRQs off,
  * under a woken task's pi_lock and its stack's lock (wakeup, possibly in
  * hardirq), under rq->lock (switch-out) or in kdynstackd. They never sleep
- * and never allocate (I5); when a level crosses a watermark they call
+ * and never allocate (I5); when a level crosses a threshold they call
  * s->kick(), which must not take any lock that can be held across a wakeup
  * (dynstack.ko raises an irq_work). Everything that allocates or frees
- * pages is ds_supply_refill(), from a worker that may sleep. A take that
- * comes up short is not an error: the core parks the woken task until its
- * own kdynstackd has the pages.
+ * pages runs in that worker and may sleep: ds_supply_refill(), and the
+ * sizing tick with ds_supply_trim(). A take that comes up short is not an
+ * error: the core parks the woken task until its own kdynstackd has the
+ * pages.
  *
  * Order at wakeup: this CPU's magazine, the depot, the reserve. The
  * reserve is only touched when the rest is empty, and while it is not full
@@ -66,11 +67,9 @@ static void push(struct list_head *list, unsigned long *nr, struct page *page)
 /* Called with s->lock held: does any level want the worker? */
 static bool wants_work(struct ds_supply *s)
 {
-	const struct ds_tunables *t = s->t;
-
-	return s->reserve_nr < READ_ONCE(t->reserve_pages) ||
-	       s->depot_nr < READ_ONCE(t->depot_low) ||
-	       s->depot_nr > READ_ONCE(t->depot_high);
+	return s->reserve_nr < READ_ONCE(s->t->reserve_pages) ||
+	       s->depot_nr < DIV_ROUND_UP(ds_sizing_target(s), 2) ||
+	       s->depot_nr > ds_sizing_trim_line(s);
 }
 
 /**
@@ -107,10 +106,19 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 		pages[n++] = pop(&s->reserve, &s->reserve_nr);
 		r++;
 	}
-	/* Restock the magazine to half, in the same lock hold. */
+	if (r || n < nr)
+		ds_sizing_grow(s, nr);
+	/*
+	 * Restock the magazine toward half its size, in the same lock hold,
+	 * with at most half of what the depot holds: a depot sized by demand
+	 * is small, and one CPU must not empty it for the others.
+	 */
 	want = min_t(unsigned int, READ_ONCE(s->t->magazine_size), DS_MAG_MAX) / 2;
-	while (mag->nr < want && s->depot_nr)
+	want = min_t(unsigned long, want, mag->nr + s->depot_nr / 2);
+	while (mag->nr < want) {
 		mag->pages[mag->nr++] = pop(&s->depot, &s->depot_nr);
+		s->restocked++;
+	}
 	kick = wants_work(s);
 	raw_spin_unlock(&s->lock);
 
@@ -154,7 +162,7 @@ void ds_supply_give(struct ds_supply *s, struct page **pages, unsigned int nr)
 		push(&s->reserve, &s->reserve_nr, pages[--nr]);
 	while (nr)
 		push(&s->depot, &s->depot_nr, pages[--nr]);
-	kick = s->depot_nr > READ_ONCE(s->t->depot_high);
+	kick = s->depot_nr > ds_sizing_trim_line(s);
 	raw_spin_unlock(&s->lock);
 	if (kick) {
 		st->kicks++;
@@ -181,15 +189,39 @@ void ds_supply_count_refused(struct ds_supply *s)
 	this_cpu_inc(s->stats->refused);
 }
 
+/*
+ * Give back to the page allocator the reserve's pages above reserve_pages
+ * (via the depot) and the depot's above its target (@strict: the sizing
+ * tick of an idle supply) or above the trim line; sleeps.
+ */
+void ds_supply_trim(struct ds_supply *s, bool strict)
+{
+	struct page *page, *tmp;
+	unsigned long keep;
+	LIST_HEAD(surplus);
+
+	raw_spin_lock_irq(&s->lock);
+	while (s->reserve_nr > READ_ONCE(s->t->reserve_pages))
+		push(&s->depot, &s->depot_nr, pop(&s->reserve, &s->reserve_nr));
+	keep = strict ? ds_sizing_target(s) : ds_sizing_trim_line(s);
+	while (s->depot_nr > keep) {
+		list_add(&pop(&s->depot, &s->depot_nr)->lru, &surplus);
+		s->trimmed++;
+	}
+	raw_spin_unlock_irq(&s->lock);
+	list_for_each_entry_safe(page, tmp, &surplus, lru)
+		__free_page(page);
+}
+
 /**
  * ds_supply_refill - bring the reserve and the depot to their targets
  * @s: the supply
  * @gfp: allocation flags; GFP_KERNEL from the worker
  *
- * Fills the reserve to reserve_pages, the depot to halfway between its
- * watermarks if it is below depot_low, and gives pages above depot_high
- * (and above reserve_pages in the reserve) back to the page allocator.
- * May sleep when @gfp allows.
+ * Fills the reserve to reserve_pages and, once the depot is below half its
+ * target, the depot to the target; gives pages above trim_line() (and
+ * above reserve_pages in the reserve) back to the page allocator. May
+ * sleep when @gfp allows.
  *
  * Return: 0, or -ENOMEM if an allocation failed (the levels are then
  * short; the next kick tries again).
@@ -198,8 +230,7 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 {
 	const struct ds_tunables *t = s->t;
 	bool filling = false;
-	LIST_HEAD(surplus);
-	struct page *page, *tmp;
+	struct page *page;
 	int ret = 0;
 
 	for (;;) {
@@ -207,9 +238,9 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 		bool more;
 
 		raw_spin_lock_irq(&s->lock);
-		target = (READ_ONCE(t->depot_low) + READ_ONCE(t->depot_high)) / 2;
-		/* Once below depot_low, fill up to the target, not to low. */
-		filling |= s->depot_nr < READ_ONCE(t->depot_low);
+		target = ds_sizing_target(s);
+		/* Once below half, fill up to the target, not to half. */
+		filling |= s->depot_nr < DIV_ROUND_UP(target, 2);
 		more = s->reserve_nr < READ_ONCE(t->reserve_pages) ||
 		       (filling && s->depot_nr < target);
 		raw_spin_unlock_irq(&s->lock);
@@ -226,24 +257,23 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 		}
 		s->refilled++;
 		/* The reserve first: it gates admission. */
-		if (s->reserve_nr < READ_ONCE(t->reserve_pages))
+		if (s->reserve_nr < READ_ONCE(t->reserve_pages)) {
 			push(&s->reserve, &s->reserve_nr, page);
-		else
+		} else {
 			push(&s->depot, &s->depot_nr, page);
+			/* Acting on the last growth: a dry take may grow it again. */
+			s->growing = false;
+		}
 		raw_spin_unlock_irq(&s->lock);
 		cond_resched();
 	}
 
+	/* Whoever filled the depot to half its target, the growth is served. */
 	raw_spin_lock_irq(&s->lock);
-	while (s->reserve_nr > READ_ONCE(t->reserve_pages))
-		push(&s->depot, &s->depot_nr, pop(&s->reserve, &s->reserve_nr));
-	while (s->depot_nr > READ_ONCE(t->depot_high)) {
-		list_add(&pop(&s->depot, &s->depot_nr)->lru, &surplus);
-		s->trimmed++;
-	}
+	if (s->depot_nr >= DIV_ROUND_UP(ds_sizing_target(s), 2))
+		s->growing = false;
 	raw_spin_unlock_irq(&s->lock);
-	list_for_each_entry_safe(page, tmp, &surplus, lru)
-		__free_page(page);
+	ds_supply_trim(s, false);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(ds_supply_refill);
@@ -292,6 +322,28 @@ static void drain_magazine(void *arg)
 
 	raw_spin_lock(&s->lock);
 	magazine_to_depot(s, this_cpu_ptr(s->mags));
+	raw_spin_unlock(&s->lock);
+}
+
+/*
+ * On an idle CPU, IRQs off (IPI): half its magazine above DS_MAG_FLOOR goes
+ * to the reserve if it is short (it gates admission), else to the depot.
+ */
+void ds_supply_halve_magazine(void *info)
+{
+	struct ds_supply *s = info;
+	struct ds_magazine *mag = this_cpu_ptr(s->mags);
+	unsigned int keep = max_t(unsigned int, mag->nr / 2, DS_MAG_FLOOR);
+
+	raw_spin_lock(&s->lock);
+	while (mag->nr > keep) {
+		struct page *page = mag->pages[--mag->nr];
+
+		if (s->reserve_nr < READ_ONCE(s->t->reserve_pages))
+			push(&s->reserve, &s->reserve_nr, page);
+		else
+			push(&s->depot, &s->depot_nr, page);
+	}
 	raw_spin_unlock(&s->lock);
 }
 
@@ -349,6 +401,9 @@ void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l)
 	l->refilled = s->refilled;
 	l->refill_failed = s->refill_failed;
 	l->trimmed = s->trimmed;
+	l->target = ds_sizing_target(s);
+	l->grown = s->grown;
+	l->shrunk = s->shrunk;
 	raw_spin_unlock_irq(&s->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(ds_supply_levels);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dynstack.ko page supply (supply.c): per-CPU magazines, a depot and an
- * emergency reserve of zero-filled pages. A mechanism with no global
- * state: refill.c owns the module's instance and the thread that refills it.
+ * emergency reserve of zero-filled pages, with the depot sized by demand
+ * (sizing.c). A mechanism with no global state: refill.c owns the module's
+ * instance, the thread that refills it and the sizing tick's clock.
  */
 #ifndef _DYNSTACK_SUPPLY_H
 #define _DYNSTACK_SUPPLY_H
@@ -27,8 +28,13 @@ struct ds_cpu_stats {
 	u64 refused;		/* switch-outs refused by admission control */
 };
 
+/* An idle magazine keeps one worst-case wakeup: lone wakeups stay cheap. */
+#define DS_MAG_FLOOR	(DYNSTACK_PAGES - 1)
+
 struct ds_magazine {
 	unsigned int nr;
+	/* Its CPU's takes and gives at the last tick: ds_supply_tick()'s. */
+	u64 seen;
 	struct page *pages[DS_MAG_MAX];
 };
 
@@ -50,10 +56,27 @@ struct ds_supply {
 	const struct ds_tunables *t;
 	/* Ask for ds_supply_refill() from sleepable context. IRQs are off. */
 	void (*kick)(struct ds_supply *s);
+	/*
+	 * The depot target, under @lock, kept within [depot_low, depot_high]
+	 * by ds_sizing_target(): the refill fills the depot to it once it
+	 * falls below half. A take that finds the depot dry doubles it (at
+	 * least to twice the take); a tick with no take beyond the magazines
+	 * halves it.
+	 */
+	unsigned long target;
+	/* Under @lock: it grew, and neither the refill nor a tick ran since. */
+	bool growing;
+	/* Under @lock: pages moved from the depot to restock a magazine. */
+	u64 restocked;
+	u64 restocked_seen;	/* at the last tick */
+	/* Takes beyond the magazines at the last tick: ds_supply_tick()'s. */
+	u64 demand_seen;
 	/* Sleepable-side counters, under @lock. */
 	u64 refilled;		/* pages allocated into depot and reserve */
 	u64 refill_failed;	/* allocations that failed */
 	u64 trimmed;		/* pages given back to the page allocator */
+	u64 grown;		/* takes that found the depot dry and raised it */
+	u64 shrunk;		/* idle ticks that lowered the target */
 };
 
 int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
@@ -67,11 +90,27 @@ bool ds_supply_admit(struct ds_supply *s);
 /* A switch-out refused by admission control, on this CPU, IRQs off. */
 void ds_supply_count_refused(struct ds_supply *s);
 int ds_supply_refill(struct ds_supply *s, gfp_t gfp);
+/*
+ * Free the depot's pages above the target (@strict) or the trim line, and
+ * the reserve's above reserve_pages; sleeps.
+ */
+void ds_supply_trim(struct ds_supply *s, bool strict);
+/* IPI to an idle CPU: half its magazine above DS_MAG_FLOOR to the depot. */
+void ds_supply_halve_magazine(void *s);
+
+/* sizing.c: demand sizing. The first three with s->lock held. */
+unsigned long ds_sizing_target(struct ds_supply *s);
+unsigned long ds_sizing_trim_line(struct ds_supply *s);
+void ds_sizing_grow(struct ds_supply *s, unsigned int nr);
+/* Once per shrink_interval_ms; process context, sleeps, one at a time. */
+void ds_supply_tick(struct ds_supply *s);
 void ds_supply_cpu_dead(struct ds_supply *s, unsigned int cpu);
 
 struct ds_supply_levels {
 	unsigned long magazines, depot, reserve;
+	u64 target;				/* clamped, as the refill uses it */
 	u64 refilled, refill_failed, trimmed;	/* the counters under @lock */
+	u64 grown, shrunk;
 };
 void ds_supply_levels(struct ds_supply *s, struct ds_supply_levels *l);
 unsigned int ds_supply_cpu_level(struct ds_supply *s, int cpu);

@@ -36,9 +36,9 @@ const struct ds_tunable_desc ds_tunable_descs[] = {
 	DESC(MAGAZINE_SIZE, magazine_size, 1, DS_MAG_MAX,
 	     "pages kept per CPU for wakeups"),
 	DESC(DEPOT_LOW, depot_low, 0, 1 << 20,
-	     "refill the shared depot below this many pages; below depot_high"),
+	     "floor of the depot's target, kept even when idle; below depot_high"),
 	DESC(DEPOT_HIGH, depot_high, 1, 1 << 22,
-	     "give depot pages back to the page allocator above this; above depot_low"),
+	     "ceiling of the depot's target, which demand raises; above depot_low"),
 	DESC(RESERVE_PAGES, reserve_pages, 0, 1 << 20,
 	     "emergency reserve; at least (pages per stack - 1) * CPUs"),
 	DESC(RECLAIM_INTERVAL_MS, reclaim_interval_ms, 0, 3600000,
@@ -51,9 +51,11 @@ const struct ds_tunable_desc ds_tunable_descs[] = {
 	     "keep the pages of tasks whose last sleep was shorter than this; 0 = never keep"),
 	DESC(PARTIAL_FORK, partial_fork, 0, 0,
 	     "retired: new stacks are always full, so that no new task waits (only 0)"),
+	DESC(SHRINK_INTERVAL_MS, shrink_interval_ms, 0, 3600000,
+	     "the supply's sizing tick: it shrinks toward demand; 0 = never, else >= 10"),
 };
 EXPORT_SYMBOL_IF_KUNIT(ds_tunable_descs);
-static_assert(ARRAY_SIZE(ds_tunable_descs) == DYNSTACK_POLICY_PARTIAL_FORK + 1);
+static_assert(ARRAY_SIZE(ds_tunable_descs) == DYNSTACK_POLICY_SHRINK_INTERVAL_MS + 1);
 const unsigned int ds_nr_tunables = ARRAY_SIZE(ds_tunable_descs);
 EXPORT_SYMBOL_IF_KUNIT(ds_nr_tunables);
 
@@ -69,14 +71,20 @@ void ds_tunables_default(struct ds_tunables *t)
 	*t = (struct ds_tunables) {
 		.detach = 1,
 		.magazine_size = 32,
-		.depot_low = 32,
+		/*
+		 * A lean supply (issue 15): an idle depot shrinks to nothing,
+		 * the reserve is one worst-case wakeup per CPU. A wakeup the
+		 * supply cannot serve waits for kdynstackd; it breaks nothing.
+		 */
+		.depot_low = 0,
 		.depot_high = 256,
-		.reserve_pages = max_t(u32, 2 * ds_reserve_min(), 32),
+		.reserve_pages = ds_reserve_min(),
 		.reclaim_interval_ms = 1000,
 		.reclaim_touched = 1,
 		.pin_kthreads = 1,
 		.min_sleep_us = 1000,
 		.partial_fork = 0,
+		.shrink_interval_ms = 1000,
 	};
 }
 EXPORT_SYMBOL_IF_KUNIT(ds_tunables_default);
@@ -125,6 +133,11 @@ int ds_tunables_validate(const struct ds_tunables *t, u64 changed,
 	if (t->reclaim_interval_ms && t->reclaim_interval_ms < 10) {
 		err->field = DYNSTACK_POLICY_RECLAIM_INTERVAL_MS;
 		err->why = "reclaim_interval_ms must be 0 or at least 10";
+		return -EINVAL;
+	}
+	if (t->shrink_interval_ms && t->shrink_interval_ms < 10) {
+		err->field = DYNSTACK_POLICY_SHRINK_INTERVAL_MS;
+		err->why = "shrink_interval_ms must be 0 or at least 10";
 		return -EINVAL;
 	}
 	return 0;

@@ -21,8 +21,8 @@
 struct ds_tunables {
 	u32 detach;		/* take untouched pages at switch-out: 0/1 */
 	u32 magazine_size;	/* pages per CPU magazine: 1..DS_MAG_MAX */
-	u32 depot_low;		/* refill the depot below this many pages */
-	u32 depot_high;		/* give pages back to the allocator above */
+	u32 depot_low;		/* the depot target's floor (pages) */
+	u32 depot_high;		/* its ceiling; the refill trims above it */
 	u32 reserve_pages;	/* emergency reserve, at least reserve_min() */
 	u32 reclaim_interval_ms;/* reclaim pass period; 0 = off */
 	u32 reclaim_touched;	/* reclaim touched dead pages too: 0/1 */
@@ -30,6 +30,8 @@ struct ds_tunables {
 	/* Keep the pages of tasks whose last sleep was shorter; 0 = never. */
 	u32 min_sleep_us;
 	u32 partial_fork;	/* retired: always 0, new stacks are full */
+	/* Idle supply halves once per this period (ms); 0 = never shrink. */
+	u32 shrink_interval_ms;
 };
 
 struct ds_tunable_desc {

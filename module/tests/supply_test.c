@@ -3,7 +3,8 @@
  * KUnit tests of dynstack.ko's page supply and tunables, on private
  * instances (the module's own supply is not touched, the core's hooks are
  * not involved): tier order at take, overflow at give, admission control,
- * refill and trim to the watermarks, CPU hot-unplug, tunable validation.
+ * refill and trim, demand sizing (grow, shrink, bounds, idle magazines),
+ * CPU hot-unplug, tunable validation.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -72,6 +73,14 @@ static void add_pages(struct kunit *test, struct list_head *list,
 	}
 }
 
+/* Like the hooks: IRQs off, and pinned to this CPU's magazine. */
+static void give(struct ds_supply *s, struct page **pages, unsigned int n)
+{
+	local_irq_disable();
+	ds_supply_give(s, pages, n);
+	local_irq_enable();
+}
+
 static void give_new(struct kunit *test, struct ds_supply *s, int n)
 {
 	struct page *pages[16];
@@ -82,9 +91,17 @@ static void give_new(struct kunit *test, struct ds_supply *s, int n)
 		pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
 	}
-	local_irq_disable();
-	ds_supply_give(s, pages, n);
-	local_irq_enable();
+	give(s, pages, n);
+}
+
+/* Take one page out of the depot behind the supply's back, and free it. */
+static void drop_one(struct ds_supply *s)
+{
+	struct page *page = list_first_entry(&s->depot, struct page, lru);
+
+	list_del(&page->lru);
+	s->depot_nr--;
+	__free_page(page);
 }
 
 static unsigned int take(struct ds_supply *s, struct page **pages, int n)
@@ -185,27 +202,250 @@ static void supply_refill_and_trim(struct kunit *test)
 	struct ds_supply *s = &f->s;
 	struct ds_supply_levels lv;
 
+	/* The target starts at its floor, depot_low. */
 	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
 	ds_supply_levels(s, &lv);
 	KUNIT_EXPECT_EQ(test, lv.reserve, 2UL);
-	KUNIT_EXPECT_EQ(test, lv.depot, 20UL);	/* (8 + 32) / 2 */
-	KUNIT_EXPECT_EQ(test, s->refilled, 22ULL);
+	KUNIT_EXPECT_EQ(test, lv.target, 8ULL);
+	KUNIT_EXPECT_EQ(test, lv.depot, 8UL);
+	KUNIT_EXPECT_EQ(test, s->refilled, 10ULL);
 
-	/* Between the watermarks: nothing to do. */
+	/* Not below half the target: nothing to do. */
+	drop_one(s);
 	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
-	KUNIT_EXPECT_EQ(test, s->refilled, 22ULL);
+	KUNIT_EXPECT_EQ(test, s->refilled, 10ULL);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 7UL);
 
+	/* Above the trim line, target + max(target, magazine): back to it. */
 	add_pages(test, &s->depot, &s->depot_nr, 20);
 	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
-	KUNIT_EXPECT_EQ(test, s->depot_nr, 32UL);
-	KUNIT_EXPECT_EQ(test, s->trimmed, 8ULL);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 16UL);
+	KUNIT_EXPECT_EQ(test, s->trimmed, 11ULL);
 
-	/* A smaller reserve flows into the depot. */
+	/* A smaller reserve flows into the depot, and is trimmed with it. */
 	f->t.reserve_pages = 1;
-	f->t.depot_high = 64;
 	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, s->reserve_nr, 1UL);
-	KUNIT_EXPECT_EQ(test, s->depot_nr, 33UL);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 16UL);
+	KUNIT_EXPECT_EQ(test, s->trimmed, 12ULL);
+}
+
+/*
+ * Demand sizing (sizing.c): a take that finds the depot dry doubles the
+ * target, to at least twice the take and at most depot_high, once per
+ * refill; the refill then fills the depot to it.
+ */
+static void sizing_grows_on_demand(struct kunit *test)
+{
+	static const unsigned long want[] = { 12, 24, 32, 32 };
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct ds_supply_levels lv;
+	struct page *pages[4];
+	unsigned int i, got;
+
+	f->t.depot_low = 0;
+	f->t.reserve_pages = 0;		/* so only growth asks for a refill */
+	/* Served from the depot: no growth, nothing to do. */
+	add_pages(test, &s->depot, &s->depot_nr, 3);
+	got = take(s, pages, 3);
+	put_back(pages, got);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 0ULL);
+	KUNIT_EXPECT_EQ(test, lv.grown, 0ULL);
+	KUNIT_EXPECT_EQ(test, kicks, 0);
+
+	/* Dry: doubled to twice the take, and the refill is asked for. */
+	got = take(s, pages, 3);
+	KUNIT_EXPECT_EQ(test, got, 0U);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 6ULL);
+	KUNIT_EXPECT_EQ(test, kicks, 1);
+	/* Dry again before the refill ran: the same shortage, no growth. */
+	got = take(s, pages, 3);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 6ULL);
+	KUNIT_EXPECT_EQ(test, lv.grown, 1ULL);
+
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		s->growing = false;	/* as the refill leaves it */
+		got = take(s, pages, 3);
+		put_back(pages, got);
+		ds_supply_levels(s, &lv);
+		KUNIT_EXPECT_EQ_MSG(test, lv.target, (u64)want[i], "take %u", i);
+	}
+	/* The last take found it at depot_high: no growth left. */
+	KUNIT_EXPECT_EQ(test, lv.grown, 4ULL);
+	s->growing = true;
+	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	KUNIT_EXPECT_FALSE(test, s->growing);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.depot, 32UL);
+
+	/* Clamped to the tunables as they are now. */
+	f->t.depot_high = 12;
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 12ULL);
+	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	KUNIT_EXPECT_LE(test, s->depot_nr, 12UL);
+}
+
+/*
+ * A growth whose pages came from gives before the refill ran leaves the
+ * refill nothing to fill; the target must still be able to grow again
+ * after it has decayed (the refill or a tick clears s->growing).
+ */
+static void sizing_grows_again_after_gives(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct ds_supply_levels lv;
+	struct page *pages[3];
+	unsigned int got;
+
+	f->t.depot_low = 0;
+	f->t.reserve_pages = 0;
+	got = take(s, pages, 3);	/* dry: grows to 6 */
+	KUNIT_EXPECT_EQ(test, got, 0U);
+	KUNIT_EXPECT_TRUE(test, s->growing);
+	add_pages(test, &s->depot, &s->depot_nr, 6);	/* as gives would */
+	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	KUNIT_EXPECT_FALSE(test, s->growing);
+	/* And if the refill never ran, a tick clears it. */
+	s->growing = true;
+	while (s->depot_nr)
+		drop_one(s);
+	ds_supply_tick(s);
+	KUNIT_EXPECT_FALSE(test, s->growing);
+	for (got = 0; got < 4; got++)
+		ds_supply_tick(s);	/* idle: 6, 3, 1, 0 */
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 0ULL);
+	got = take(s, pages, 3);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 6ULL);
+}
+
+static void tick_n(struct ds_supply *s, int n)
+{
+	while (n--)
+		ds_supply_tick(s);
+}
+
+/*
+ * A tick sets the target to the larger of half itself and twice the pages
+ * taken past the magazines since the last one, not below depot_low: idle,
+ * from depot_high to the floor in log2(depot_high) + 1 ticks, the depot
+ * trimmed to it; busy, no lower than demand.
+ */
+static void sizing_shrinks_when_idle(struct kunit *test)
+{
+	static const unsigned long want[] = { 16, 8, 4, 2, 1, 0, 0 };
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct ds_supply_levels lv;
+	struct page *pages[8];
+	unsigned int i, got;
+
+	f->t.depot_low = 0;
+	s->target = 32;
+	add_pages(test, &s->depot, &s->depot_nr, 32);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		ds_supply_tick(s);
+		ds_supply_levels(s, &lv);
+		KUNIT_EXPECT_EQ_MSG(test, lv.target, (u64)want[i], "tick %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, lv.depot, want[i], "tick %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, lv.shrunk, 6ULL);
+	KUNIT_EXPECT_EQ(test, lv.trimmed, 32ULL);
+
+	/* Busy: 8 pages taken from the depot keep a target of 16. */
+	s->target = 16;
+	add_pages(test, &s->depot, &s->depot_nr, 16);
+	got = take(s, pages, 8);	/* restocks the magazine, too */
+	KUNIT_EXPECT_EQ(test, got, 8U);
+	put_back(pages, got);
+	ds_supply_tick(s);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 16ULL);
+	/* Trimmed to the line only: 16 + 16, more than it holds. */
+	KUNIT_EXPECT_EQ(test, lv.depot, 6UL);
+	ds_supply_tick(s);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 8ULL);
+
+	/* Never below the floor. */
+	f->t.depot_low = 5;
+	tick_n(s, 8);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 5ULL);
+	KUNIT_EXPECT_LE(test, lv.depot, 5UL);
+}
+
+struct remote_give {
+	struct ds_supply *s;
+	struct page *pages[8];
+};
+
+/* On the remote CPU, IRQs off (IPI): as a switch-out there would. */
+static void give_there(void *arg)
+{
+	struct remote_give *rg = arg;
+
+	ds_supply_give(rg->s, rg->pages, ARRAY_SIZE(rg->pages));
+}
+
+/*
+ * A magazine that saw no take or give for a whole tick gives half of what
+ * it holds above one worst-case wakeup (DS_MAG_FLOOR) back, to a short
+ * reserve first; one in use keeps its pages. Another CPU's magazine is
+ * halved by an IPI to that CPU.
+ */
+static void sizing_trims_idle_magazines(struct kunit *test)
+{
+	static const unsigned int want[] = { 16, 8, 4, DS_MAG_FLOOR, DS_MAG_FLOOR };
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct remote_give rg = { .s = s };
+	struct page *pages[1];
+	unsigned int i, got;
+	int cpu;
+
+	f->t.depot_low = 0;
+	f->t.magazine_size = 16;
+	give_new(test, s, 16);
+	/* The gives count as use for the first tick. */
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		ds_supply_tick(s);
+		KUNIT_EXPECT_EQ_MSG(test, mag_of(f)->nr, want[i], "tick %u", i);
+	}
+	/* The reserve (2) was short: it came first. The rest was freed. */
+	KUNIT_EXPECT_EQ(test, s->reserve_nr, 2UL);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 0UL);
+	KUNIT_EXPECT_EQ(test, s->trimmed, 16ULL - DS_MAG_FLOOR - 2);
+
+	/* In use: a take between ticks, and the magazine stays. */
+	give_new(test, s, 4);
+	for (i = 0; i < 3; i++) {
+		got = take(s, pages, 1);
+		KUNIT_EXPECT_EQ(test, got, 1U);
+		ds_supply_tick(s);
+		give(s, pages, got);
+	}
+	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, DS_MAG_FLOOR + 4U);
+
+	/* Another CPU's magazine, through the IPI. */
+	cpu = cpumask_any_but(cpu_online_mask, f->cpu);
+	if (cpu >= nr_cpu_ids)
+		kunit_skip(test, "one online CPU: no remote magazine");
+	for (i = 0; i < ARRAY_SIZE(rg.pages); i++) {
+		rg.pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, rg.pages[i]);
+	}
+	KUNIT_ASSERT_EQ(test, smp_call_function_single(cpu, give_there, &rg, 1), 0);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 8U);
+	tick_n(s, 2);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 4U);
 }
 
 static void supply_cpu_dead(struct kunit *test)
@@ -291,6 +531,12 @@ static void tunables_validation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err.field, DYNSTACK_POLICY_RECLAIM_INTERVAL_MS);
 	bad.reclaim_interval_ms = 0;
 	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, 0, &err), 0);
+	bad = t;
+	bad.shrink_interval_ms = 9;
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, 0, &err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, err.field, DYNSTACK_POLICY_SHRINK_INTERVAL_MS);
+	bad.shrink_interval_ms = 0;
+	KUNIT_EXPECT_EQ(test, ds_tunables_validate(&bad, 0, &err), 0);
 }
 
 static struct kunit_case supply_cases[] = {
@@ -299,6 +545,10 @@ static struct kunit_case supply_cases[] = {
 	KUNIT_CASE(supply_give_overflow),
 	KUNIT_CASE(supply_admission),
 	KUNIT_CASE(supply_refill_and_trim),
+	KUNIT_CASE(sizing_grows_on_demand),
+	KUNIT_CASE(sizing_grows_again_after_gives),
+	KUNIT_CASE(sizing_shrinks_when_idle),
+	KUNIT_CASE(sizing_trims_idle_magazines),
 	KUNIT_CASE(supply_cpu_dead),
 	KUNIT_CASE(supply_drain),
 	KUNIT_CASE(tunables_validation),

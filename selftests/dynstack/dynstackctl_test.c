@@ -205,9 +205,13 @@ TEST_F(ctl, bad_values_are_explained_and_change_nothing)
 	EXPECT_EQ(r->rc, 2);
 	EXPECT_NE(strstr(r->err, "reserve_pages=1 is out of range"), NULL) TH_LOG("%s", r->err);
 	/* A rule between two fields: the module's refusal names the one sent. */
+	ctl(r, false, "set depot_low=16");
+	ASSERT_EQ(r->rc, 0) TH_LOG("%s", r->err);
 	ctl(r, false, "set depot_high=10");
 	EXPECT_EQ(r->rc, 2);
 	EXPECT_NE(strstr(r->err, "refused depot_high=10"), NULL) TH_LOG("%s", r->err);
+	ctl(r, false, "set depot_low=0");
+	EXPECT_EQ(r->rc, 0) TH_LOG("%s", r->err);
 	/* Syntax is checked before the device is opened. */
 	ctl(r, false, "--device /nonexistent set magazine_size=x");
 	EXPECT_EQ(r->rc, 2) TH_LOG("%s", r->err);

@@ -238,6 +238,8 @@ TEST_F(dev, bad_policy_changes_nothing)
 	TRY(pin_kthreads, 0xffffffff, EINVAL);
 	TRY(min_sleep_us, 60000001, EINVAL);
 	TRY(partial_fork, 2, EINVAL);
+	TRY(shrink_interval_ms, 9, EINVAL);
+	TRY(__reserved2, 1, EINVAL);
 	TRY(size, 8, EINVAL);
 #undef TRY
 	memset(&big, 0, sizeof(big));
@@ -277,6 +279,7 @@ TEST_F(dev, set_mask_changes_only_masked_fields)
 	p.mask = 1ULL << DYNSTACK_POLICY_MAGAZINE_SIZE;
 	p.error_field = 0;
 	p.__reserved = 0;
+	p.__reserved2 = 0;
 	p.magazine_size = orig.magazine_size == 9 ? 10 : 9;
 	ASSERT_EQ(ioc(self->fd, DYNSTACK_IOC_SET_POLICY, &p), 0);
 	now = get_policy(self->fd);
@@ -313,6 +316,7 @@ TEST_F(dev, refusal_names_the_field)
 	REFUSE(reserve_pages, 0, DYNSTACK_POLICY_RESERVE_PAGES);
 	REFUSE(reclaim_interval_ms, 3, DYNSTACK_POLICY_RECLAIM_INTERVAL_MS);
 	REFUSE(partial_fork, 1, DYNSTACK_POLICY_PARTIAL_FORK);
+	REFUSE(shrink_interval_ms, 5, DYNSTACK_POLICY_SHRINK_INTERVAL_MS);
 #undef REFUSE
 	now = get_policy(self->fd);
 	EXPECT_TRUE(same_policy(&orig, &now));
@@ -382,7 +386,7 @@ TEST_F(dev, tunable_table_matches_sysfs)
 		EXPECT_EQ(read_u32(path), t.value) TH_LOG("%s", path);
 	}
 	EXPECT_EQ(errno, ENOENT);
-	EXPECT_EQ(i, DYNSTACK_POLICY_PARTIAL_FORK + 1);
+	EXPECT_EQ(i, DYNSTACK_POLICY_SHRINK_INTERVAL_MS + 1);
 	memset(&t, 0, sizeof(t));
 	t.size = sizeof(t);
 	t.flags = 1;

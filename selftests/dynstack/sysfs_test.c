@@ -17,7 +17,7 @@
 static const char *const tunables[] = {
 	"detach", "magazine_size", "depot_low", "depot_high", "reserve_pages",
 	"reclaim_interval_ms", "reclaim_touched", "pin_kthreads", "min_sleep_us",
-	"partial_fork",
+	"partial_fork", "shrink_interval_ms",
 };
 #define NR_TUNABLES (sizeof(tunables) / sizeof(tunables[0]))
 
@@ -100,6 +100,7 @@ TEST_F(dynstack, bad_values_change_nothing)
 		{ "reclaim_interval_ms", "3600001" }, { "pin_kthreads", "7" },
 		{ "reclaim_touched", " " }, { "min_sleep_us", "60000001" },
 		{ "partial_fork", "2" }, { "magazine_size", "0x10" },
+		{ "shrink_interval_ms", "9" }, { "shrink_interval_ms", "3600001" },
 	};
 	long before[NR_TUNABLES];
 	size_t i;

@@ -63,6 +63,7 @@
 #define DYNSTACK_FEAT_TUNABLE_INFO	(1ULL << 6)	/* DYNSTACK_IOC_TUNABLE */
 #define DYNSTACK_FEAT_PIN		(1ULL << 7)	/* IOC_PIN, IOC_PINS, task.attrs */
 #define DYNSTACK_FEAT_MEMCG		(1ULL << 8)	/* memcg charge follows residency, stats VER3 */
+#define DYNSTACK_FEAT_SIZING		(1ULL << 9)	/* supply sized by demand, policy VER4 */
 
 /* DYNSTACK_IOC_VERSION: what the module is. Output only. */
 struct dynstack_version {
@@ -197,6 +198,7 @@ enum {
 	DYNSTACK_POLICY_PIN_KTHREADS,
 	DYNSTACK_POLICY_MIN_SLEEP_US,
 	DYNSTACK_POLICY_PARTIAL_FORK,
+	DYNSTACK_POLICY_SHRINK_INTERVAL_MS,
 };
 #define DYNSTACK_POLICY_SET_MASK	(1U << 0)	/* flags: change @mask only */
 
@@ -222,11 +224,21 @@ struct dynstack_policy {
 	__u64 mask;			/* in, SET: the fields to change */
 	__s32 error_field;		/* in: 0; out, SET on EINVAL: DYNSTACK_POLICY_*, or -1 */
 	__u32 __reserved;
+	/*
+	 * Since VER4 (FEAT_SIZING): the supply's sizing tick (ms). Each
+	 * tick the depot's target falls toward what wakeups took from it
+	 * since the last one (at most by half), and a CPU's magazine that
+	 * saw no use gives half of its pages back. 0 (never shrink) or at
+	 * least 10.
+	 */
+	__u32 shrink_interval_ms;
+	__u32 __reserved2;
 };
 #define DYNSTACK_POLICY_SIZE_VER0	40
 #define DYNSTACK_POLICY_SIZE_VER1	44
 #define DYNSTACK_POLICY_SIZE_VER2	48
 #define DYNSTACK_POLICY_SIZE_VER3	64
+#define DYNSTACK_POLICY_SIZE_VER4	72
 
 /*
  * DYNSTACK_IOC_TUNABLE: the module's description of one tunable, so that a

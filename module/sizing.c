@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dynstack.ko page supply, demand sizing: the depot target that the refill
+ * fills to, grown at once by a take that finds the depot dry and halved,
+ * with idle magazines, by a tick while nothing needs the depot.
+ *
+ * Why: a depot kept between fixed watermarks held 1.3 MB on an idle
+ * machine, a tenth of what 1000 sleeping threads save.
+ * Sized by demand, an idle supply falls to its reserve within a bounded
+ * number of ticks (ds_supply_tick()), and a burst raises it within one
+ * take. A short supply is never a correctness problem: a wakeup the supply
+ * cannot serve waits for the core's kdynstackd (I5, the waiting protocol),
+ * so this is a trade of memory against wakeup latency only.
+ */
+#include <linux/mm.h>
+#include <linux/smp.h>
+#include <linux/lockdep.h>
+#include <linux/sched/isolation.h>
+#include <linux/export.h>
+#include <kunit/visibility.h>
+
+#include "supply.h"
+
+/* The depot target within the tunables as they are now. s->lock held. */
+unsigned long ds_sizing_target(struct ds_supply *s)
+{
+	lockdep_assert_held(&s->lock);
+	return clamp_t(unsigned long, s->target, READ_ONCE(s->t->depot_low),
+		       READ_ONCE(s->t->depot_high));
+}
+
+/*
+ * Above this many pages a give has the worker trim the depot: twice the
+ * target plus a magazine, so that pages flowing from one CPU's gives to
+ * another's takes are not freed and allocated again; never above
+ * depot_high. s->lock held.
+ */
+unsigned long ds_sizing_trim_line(struct ds_supply *s)
+{
+	unsigned long t = ds_sizing_target(s);
+
+	return min_t(unsigned long, t + max_t(unsigned long, t,
+			READ_ONCE(s->t->magazine_size)), READ_ONCE(s->t->depot_high));
+}
+
+/*
+ * A take of @nr pages found the depot dry: demand is above the target.
+ * Double it, to at least twice this take and at most depot_high, then not
+ * again until the refill has put a page in the depot or found it half
+ * full, or a tick has passed: dry takes before the refill thread got to
+ * run are the same shortage seen again, while a dry take although the
+ * refill is filling is demand outrunning it. So a lone
+ * wakeup after a long idle spell costs a few pages, and a storm reaches
+ * depot_high within log2(depot_high / @nr) growths. s->lock held.
+ */
+void ds_sizing_grow(struct ds_supply *s, unsigned int nr)
+{
+	unsigned long old = ds_sizing_target(s);
+
+	if (s->growing)
+		return;
+	s->target = min_t(unsigned long, max_t(unsigned long, 2 * old, 2 * nr),
+			  READ_ONCE(s->t->depot_high));
+	if (s->target > old) {
+		s->grown++;
+		s->growing = true;
+	}
+}
+
+/*
+ * on_each_cpu_cond(): has @cpu's magazine served no take and taken no give
+ * since the last tick, and does it hold more than one worst-case wakeup?
+ * Runs on the ticking CPU, which alone writes mag->seen; the counters are
+ * another CPU's, a stale read only delays the trim by a tick. CPUs without
+ * the scheduler tick (nohz_full) are left alone: no IPI disturbs them, at
+ * the price of the pages their magazine holds.
+ */
+static bool magazine_idle(int cpu, void *info)
+{
+	struct ds_supply *s = info;
+	struct ds_magazine *mag = per_cpu_ptr(s->mags, cpu);
+	struct ds_cpu_stats *st = per_cpu_ptr(s->stats, cpu);
+	u64 ops = READ_ONCE(st->take_magazine) + READ_ONCE(st->take_depot) +
+		  READ_ONCE(st->take_reserve) + READ_ONCE(st->take_short) +
+		  READ_ONCE(st->give_magazine) + READ_ONCE(st->give_depot);
+	bool idle = ops == mag->seen;
+
+	mag->seen = ops;
+	return idle && READ_ONCE(mag->nr) > DS_MAG_FLOOR &&
+	       housekeeping_cpu(cpu, HK_TYPE_TICK);
+}
+
+/**
+ * ds_supply_tick - shrink the supply toward what demand needs
+ * @s: the supply
+ *
+ * The sizing policy's clock, once per shrink_interval_ms. The depot target
+ * becomes the larger of half itself and twice the pages taken from the
+ * depot and the reserve since the last tick (for wakeups, and to restock
+ * magazines) (not below depot_low), so it decays by
+ * halves while idle and toward demand while busy. An idle supply has its
+ * depot trimmed to the target, a busy one only to the trim line. A CPU
+ * whose magazine saw no take or give since the last tick moves half of it
+ * above DS_MAG_FLOOR to the depot first (an IPI, only to such CPUs: none
+ * once every magazine is at its floor). So an idle supply is at its floor
+ * within max(log2(depot_high), log2(magazine_size)) + 2 ticks, and a
+ * wakeup that finds the depot dry doubles the target again at once.
+ * Process context, sleeps; one caller at a time (mag->seen, demand_seen).
+ */
+void ds_supply_tick(struct ds_supply *s)
+{
+	struct ds_cpu_stats sum;
+	unsigned long old, want;
+	u64 demand, taken;
+
+	ds_supply_stats(s, -1, &sum);
+	demand = sum.take_depot + sum.take_reserve + sum.take_short;
+	taken = demand - s->demand_seen;
+	s->demand_seen = demand;
+	on_each_cpu_cond(magazine_idle, ds_supply_halve_magazine, s, true);
+
+	raw_spin_lock_irq(&s->lock);
+	/*
+	 * A growth that gives filled before the refill ran leaves nothing to
+	 * fill, so the refill never clears it: a tick does, or the target
+	 * could never grow again.
+	 */
+	s->growing = false;
+	taken += s->restocked - s->restocked_seen;
+	s->restocked_seen = s->restocked;
+	old = ds_sizing_target(s);
+	want = max_t(u64, old / 2, min_t(u64, 2 * taken, ULONG_MAX));
+	want = max_t(unsigned long, want, READ_ONCE(s->t->depot_low));
+	s->target = min(want, old);
+	if (want < old)
+		s->shrunk++;
+	raw_spin_unlock_irq(&s->lock);
+	ds_supply_trim(s, !taken);
+}
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_tick);
