@@ -29,12 +29,19 @@ using Tunables = std::vector<Tunable>;
 
 // The members of struct dynstack_policy in DYNSTACK_POLICY_* order: the
 // ABI's field numbering, not the module's ranges.
-inline constexpr std::array<std::uint32_t dynstack_policy::*, DYNSTACK_POLICY_PARTIAL_FORK + 1>
-    kPolicyFields = {&dynstack_policy::detach,          &dynstack_policy::magazine_size,
-                     &dynstack_policy::depot_low,       &dynstack_policy::depot_high,
-                     &dynstack_policy::reserve_pages,   &dynstack_policy::reclaim_interval_ms,
-                     &dynstack_policy::reclaim_touched, &dynstack_policy::pin_kthreads,
-                     &dynstack_policy::min_sleep_us,    &dynstack_policy::partial_fork};
+inline constexpr std::array<std::uint32_t dynstack_policy::*,
+                            DYNSTACK_POLICY_SHRINK_INTERVAL_MS + 1>
+    kPolicyFields = {&dynstack_policy::detach,
+                     &dynstack_policy::magazine_size,
+                     &dynstack_policy::depot_low,
+                     &dynstack_policy::depot_high,
+                     &dynstack_policy::reserve_pages,
+                     &dynstack_policy::reclaim_interval_ms,
+                     &dynstack_policy::reclaim_touched,
+                     &dynstack_policy::pin_kthreads,
+                     &dynstack_policy::min_sleep_us,
+                     &dynstack_policy::partial_fork,
+                     &dynstack_policy::shrink_interval_ms};
 
 const Tunable *find_tunable(const Tunables &all, std::string_view name);
 

@@ -12,7 +12,7 @@ TEST(Abi, SizesMatchTheirLatestVersion) {
     EXPECT_EQ(sizeof(dynstack_version), static_cast<std::size_t>(DYNSTACK_VERSION_SIZE_VER0));
     EXPECT_EQ(sizeof(dynstack_stats), static_cast<std::size_t>(DYNSTACK_STATS_SIZE_VER3));
     EXPECT_EQ(sizeof(dynstack_cpu_stats), static_cast<std::size_t>(DYNSTACK_CPU_STATS_SIZE_VER1));
-    EXPECT_EQ(sizeof(dynstack_policy), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER3));
+    EXPECT_EQ(sizeof(dynstack_policy), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER4));
     EXPECT_EQ(sizeof(dynstack_tunable), static_cast<std::size_t>(DYNSTACK_TUNABLE_SIZE_VER0));
     EXPECT_EQ(sizeof(dynstack_task), static_cast<std::size_t>(DYNSTACK_TASK_SIZE_VER0));
     EXPECT_EQ(sizeof(dynstack_reclaim), static_cast<std::size_t>(DYNSTACK_RECLAIM_SIZE_VER0));
@@ -30,6 +30,8 @@ TEST(Abi, NewFieldsOnlyAfterTheOldEnd) {
     EXPECT_EQ(offsetof(dynstack_policy, partial_fork),
               static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER1));
     EXPECT_EQ(offsetof(dynstack_policy, mask), static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER2));
+    EXPECT_EQ(offsetof(dynstack_policy, shrink_interval_ms),
+              static_cast<std::size_t>(DYNSTACK_POLICY_SIZE_VER3));
 }
 
 TEST(Abi, SizeIsAlwaysFirstAndEightByteFieldsAligned) {

@@ -91,4 +91,5 @@ TEST(Fields, InTheAbisOrder) {
     EXPECT_EQ(p.reserve_pages, DYNSTACK_POLICY_RESERVE_PAGES + 1U);
     EXPECT_EQ(p.min_sleep_us, DYNSTACK_POLICY_MIN_SLEEP_US + 1U);
     EXPECT_EQ(p.partial_fork, DYNSTACK_POLICY_PARTIAL_FORK + 1U);
+    EXPECT_EQ(p.shrink_interval_ms, DYNSTACK_POLICY_SHRINK_INTERVAL_MS + 1U);
 }
