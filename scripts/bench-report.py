@@ -60,9 +60,14 @@ def main():
     md.append("`core count`: the resident pages of all dynamic stacks as the core counts "
               "them (`core/resident_pages` in sysfs), loaded state. `net`: saved vs nomod "
               "after adding the supply to the loaded figure.\n")
+    md.append("`floor`: the most any policy could save vs nomod, every user task's stack "
+              "at one page and every kernel thread's full (the core keeps them so): "
+              "12 KiB per user task over the nomod figure (`kthreads` counted in the "
+              "loaded guest, tasks without a cmdline).\n")
     md.append("| workload | threads | mainline kB | nomod kB | loaded kB | core count kB | "
-              "supply kB | saved vs nomod | saved vs mainline | net | per thread (loaded) |")
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|")
+              "supply kB | saved vs nomod | saved vs mainline | net | floor | net vs floor | "
+              "per thread (loaded) |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     keys = sorted({(r["workload"], r["threads"]) for r in mem}, key=lambda k: (k[0], k[1]))
     for wl, n in keys:
         by = {r["state"]: r for r in mem if r["workload"] == wl and r["threads"] == n}
@@ -76,19 +81,39 @@ def main():
         saved_nomod = -pct(ld, nm)
         saved_main = -pct(ld, m)
         per = ld * 1024 / max(by["loaded"]["tasks"], 1)
+        kt = by["loaded"].get("kthreads")
+        floor = (100.0 * 12 * (by["loaded"]["tasks"] - kt) / nm) if kt is not None else None
         result["memory"].append({"workload": wl, "threads": n, "mainline_kb": m,
                                  "nomod_kb": nm, "loaded_kb": ld, "supply_kb": sup,
                                  "core_count_kb": core_kb, "net_saved_pct": round(net, 1),
                                  "saved_vs_nomod_pct": round(saved_nomod, 1),
                                  "saved_vs_mainline_pct": round(saved_main, 1),
+                                 "kthreads": kt,
+                                 "floor_pct": round(floor, 1) if floor is not None else None,
                                  "bytes_per_task_loaded": round(per)})
+        fl = f"{floor:.1f}%" if floor is not None else "-"
+        gap = f"{net - floor:+.1f}" if floor is not None else "-"
         md.append(f"| {wl} | {n} | {m} | {nm} | {ld} | {core_kb} | {sup} | {saved_nomod:.1f}% | "
-                  f"{saved_main:.1f}% | {net:.1f}% | {per / 1024:.1f} kB |")
+                  f"{saved_main:.1f}% | {net:.1f}% | {fl} | {gap} | {per / 1024:.1f} kB |")
         if n == 5000:
             result["targets"].append({
                 "target": f"memory saved with 5000 sleeping threads ({wl}) >= 74%",
                 "measured": f"{saved_nomod:.1f}% (vs nomod), {saved_main:.1f}% (vs mainline)",
                 "met": saved_nomod >= 74.0})
+        # Issue 15's net targets, as filed, and restated against the floor
+        # that kernel threads leave (they keep full stacks by design).
+        goal = {1000: 73.0, 5000: 74.5}.get(n)
+        if goal is not None:
+            result["targets"].append({
+                "target": f"net saving with {n} sleeping threads ({wl}) >= {goal}% (as filed)",
+                "measured": f"{net:.1f}% net, floor {fl}",
+                "met": net >= goal})
+            if floor is not None:
+                result["targets"].append({
+                    "target": f"net saving with {n} sleeping threads ({wl}) within 0.5 "
+                              f"points of the floor",
+                    "measured": f"{net:.1f}% net vs {fl} floor ({gap})",
+                    "met": net >= floor - 0.5})
     md.append("")
 
     # rmmod: the unregister repopulation, one pass over every stack.
@@ -113,6 +138,44 @@ def main():
             "target": f"rmmod with {big['threads']} sleeping threads: seconds, not minutes",
             "measured": f"{big['centiseconds'] / 100:.2f} s for {big['partial_stacks']} partial stacks",
             "met": big["centiseconds"] < 6000})
+        md.append("")
+
+    # Threads per GiB.
+    fills = {r["state"]: r for r in rows if r.get("kind") == "fill"}
+    if fills:
+        mib = next(iter(fills.values())).get("mem_total_kb", 0) // 1024
+        md.append("## Sleeping threads that fit in the guest's memory\n")
+        md.append(f"One boot per state with {mib} MiB of usable memory (1 GiB given to QEMU in "
+                  "the full run, 512 MiB in the quick one), no swap, 2 vCPUs: `threadfill` "
+                  "creates threads (16 KiB user stack, one page touched, then read() on a "
+                  "pipe) until the OOM killer kills it or creation fails. threads-max, "
+                  "pid_max and vm.max_map_count are raised first, so memory sets the limit. "
+                  "`per thread`: MemFree before, minus MemFree at the last sample, over the "
+                  "threads: everything a thread costs (kernel stack, task_struct and the "
+                  "other slab objects, user stack, page tables). KernelStack and SUnreclaim "
+                  "at that last sample.\n")
+        md.append("| state | threads | ended by | per thread | KernelStack | SUnreclaim | "
+                  "PageTables | vs mainline | vs nomod |")
+        md.append("|---|---|---|---|---|---|---|---|---|")
+        result["fill"] = []
+        for st in ("mainline", "nomod", "loaded"):
+            r = fills.get(st)
+            if not r:
+                continue
+            per = (r["mem_free_kb"] - r["peak_mem_free_kb"]) / max(r["threads"], 1)
+            ratio = (lambda b: f"{r['threads'] / fills[b]['threads']:.2f}x"
+                     if b in fills and fills[b]["threads"] else "-")
+            md.append(f"| {st} | {r['threads']} | {r['reason']} | {per:.1f} kB | "
+                      f"{r['peak_kernel_stack_kb'] // 1024} MB | {r['peak_sunreclaim_kb'] // 1024} MB | "
+                      f"{r['peak_page_tables_kb'] // 1024} MB | {ratio('mainline')} | {ratio('nomod')} |")
+            result["fill"].append(dict(r, per_thread_kb=round(per, 1)))
+        if "loaded" in fills and "mainline" in fills and fills["mainline"]["threads"]:
+            x = fills["loaded"]["threads"] / fills["mainline"]["threads"]
+            result["targets"].append({
+                "target": "sleeping threads that fit: more with dynstack.ko than mainline",
+                "measured": f"{fills['loaded']['threads']} vs {fills['mainline']['threads']} "
+                            f"({x:.2f}x)",
+                "met": x > 1.0})
         md.append("")
 
     # Timing.
@@ -179,6 +242,50 @@ def main():
                                       "measured": measured(("thread", vm), "loaded", "mainline", d)
                                       + " loaded vs mainline", "met": d <= 0.0})
 
+    # Wake-rate matrix.
+    wk = [r for r in rows if r.get("kind") == "wake"]
+    if wk:
+        nap = max((r.get("min_sleep_us", -1) for r in wk if r["state"] == "loaded"), default=-1)
+        md.append("## Threads that wake often: the wake-rate matrix\n")
+        md.append("N threads each wake every T (clock_nanosleep, phases spread evenly), touch "
+                  "2 KiB of stack and sleep again (`wakerate`), icount boots. Each cell runs "
+                  "twice. With the CPUs idle between wakeups: the achieved rate, KernelStack "
+                  "(mean of samples every 250 ms while they run) and the core's populate, "
+                  "detach and nap events per second. With a SCHED_IDLE spinner soaking each CPU: "
+                  "instructions per wakeup, measured as the spinners' lost work (timer "
+                  "interrupt, scheduler, dynstack and the 2 KiB all included). Where the rate "
+                  "falls short of N/T the CPUs were saturated. "
+                  + (f"min_sleep_us was {nap}: " if nap >= 0 else "")
+                  + "a task whose last sleep was shorter than min_sleep_us keeps its pages "
+                  "(napped).\n")
+        md.append("| N | T | wakeups/s | KernelStack kB mainline / nomod / loaded | saved vs nomod | "
+                  "populated/s | detached/s | napped/s | instr/wakeup mainline / nomod / loaded | "
+                  "loaded vs nomod |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|")
+        result["wake"] = wk
+        cells = sorted({(r["threads"], r["period_us"]) for r in wk})
+        for n, t in cells:
+            def get(st, soak):
+                for r in wk:
+                    if (r["threads"], r["period_us"], r["state"], r.get("soak", 0)) == (n, t, st, soak):
+                        return r
+                return None
+            idle = {st: get(st, 0) for st in ("mainline", "nomod", "loaded")}
+            soak = {st: get(st, 1) for st in ("mainline", "nomod", "loaded")}
+            ks = " / ".join(f"{r['kernel_stack_kb']}" if r else "-" for r in idle.values())
+            ins = " / ".join(f"{r['busy_ns_per_wakeup']:.0f}" if r else "-" for r in soak.values())
+            ld, nm = idle["loaded"], idle["nomod"]
+            saved = f"{-pct(ld['kernel_stack_kb'], nm['kernel_stack_kb']):.1f}%" if ld and nm else "-"
+            sl, sn = soak["loaded"], soak["nomod"]
+            cost = (f"{pct(sl['busy_ns_per_wakeup'], sn['busy_ns_per_wakeup']):+.1f}%"
+                    if sl and sn and sn["busy_ns_per_wakeup"] > 0 else "-")
+            per = (lambda k: f"{ld[k]:.0f}" if ld else "-")
+            rate = f"{ld['wakeups_per_s']:.0f}" if ld else "-"
+            tt = f"{t / 1000:g} ms" if t >= 1000 else f"{t} us"
+            md.append(f"| {n} | {tt} | {rate} | {ks} | {saved} | {per('populated_per_s')} | "
+                      f"{per('detached_per_s')} | {per('napped_per_s')} | {ins} | {cost} |")
+        md.append("")
+
     # Module work.
     md.append("## The module's own work during each benchmark (states loaded and churn, icount runs)\n")
     md.append("`napped`: switch-outs where the core kept the pages of a task that only "
@@ -198,6 +305,16 @@ def main():
                   f"{share('take_depot')} | {share('take_reserve')} |")
         result["module_work"].append(r)
     md.append("")
+
+    # The lean supply must not make the timing runs dip into the reserve.
+    lean = [r for r in tim if r["state"] in ("loaded", "churn")]
+    if lean:
+        hits = sum(r.get("take_reserve", 0) for r in lean)
+        result["targets"].append({
+            "target": "no switch-in served from the reserve in the timing benchmarks "
+                      "(loaded and churn)",
+            "measured": f"{hits} pages from the reserve over {len(lean)} runs",
+            "met": hits == 0})
 
     errors = [r for r in rows if r.get("kind") == "error"]
     if errors:

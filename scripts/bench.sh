@@ -16,7 +16,12 @@
 # one guest nanosecond per instruction, so a figure is an instruction count;
 # run twice in the full mode to show it repeats) and "wall" (normal MTTCG,
 # guest time follows the host clock; min/median/max over repetitions).
-# Memory workloads run once per state, in wall mode.
+# The wake-rate matrix (N threads waking every T, wakerate) runs in the
+# first icount boot of mainline, nomod and loaded.
+# Memory workloads run once per state, in wall mode. Threads per GiB: one
+# more boot per state (mainline, nomod, loaded; quick: mainline and loaded)
+# with 1 GiB of memory (quick: 512 MiB) and no swap, filled with sleeping
+# threads until creation fails or the OOM killer acts (threadfill).
 # Results: build/bench/results.jsonl, results.json and results.md.
 set -uo pipefail
 mode=${1:-quick}
@@ -28,8 +33,13 @@ start=$(date +%s)
 
 if [ "$mode" = quick ]; then
 	sizes=1000,5000 reps=3 ireps=1 iters=2000 create=400
+	fillmem=512 fillstates="mainline loaded"
+	wake=1000:100000
 else
 	sizes=1000,5000,20000 reps=15 ireps=3 iters=20000 create=4000
+	fillmem=1024 fillstates="mainline nomod loaded"
+	wake=1000:100,1000:1000,1000:10000,1000:100000,1000:1000000
+	wake=$wake,5000:1000,5000:10000,5000:100000,5000:1000000
 fi
 
 for cfg in fast mainline; do
@@ -38,15 +48,15 @@ done
 
 : >"$out/results.jsonl"
 rm -f "$out"/raw-* "$out"/console-*
-boot() { # state vmmode rep sizes
-	local state=$1 vmmode=$2 rep=$3 sz=$4 cfg=fast res
+boot() { # state vmmode rep sizes [mem-MiB extra-append]
+	local state=$1 vmmode=$2 rep=$3 sz=$4 mem=${5:-4096} extra=${6:-} cfg=fast res
 	[ "$state" = mainline ] && cfg=mainline
 	res=$out/raw-$state-$vmmode-$rep.txt
 	"$top/scripts/vm.sh" --quiet --kernel "$build/obj-$cfg/arch/x86/boot/bzImage" \
 		--initrd "$build/initramfs-$cfg.cpio.gz" --script "$top/scripts/guest/bench.sh" \
 		--results "$res" --log "$out/console-$state-$vmmode-$rep.log" \
-		--smp 2 --mem 4096 --timeout 1800 $([ "$vmmode" = icount ] && echo --icount) \
-		--append "BENCH_STATE=$state BENCH_SIZES=$sz BENCH_ITERS=$iters BENCH_CREATE=$create"
+		--smp 2 --mem "$mem" --timeout 1800 $([ "$vmmode" = icount ] && echo --icount) \
+		--append "BENCH_STATE=$state BENCH_SIZES=$sz BENCH_ITERS=$iters BENCH_CREATE=$create $extra"
 	rc=$?
 	if [ $rc != 0 ]; then
 		echo "bench: boot $state/$vmmode/$rep failed with $rc (console: $out/console-$state-$vmmode-$rep.log)"
@@ -71,8 +81,15 @@ for rep in $(seq 2 "$reps"); do
 done
 for rep in $(seq 1 "$ireps"); do
 	for state in $states churn; do
-		boot "$state" icount "$rep" ""
+		# The wake-rate matrix once, in the first icount boot of the
+		# states it compares.
+		w=
+		case $rep:$state in 1:mainline|1:nomod|1:loaded) w="BENCH_WAKE=$wake" ;; esac
+		boot "$state" icount "$rep" "" 4096 "$w"
 	done
+done
+for state in $fillstates; do
+	boot "$state" fill 1 "" "$fillmem" BENCH_FILL=1
 done
 
 python3 "$top/scripts/bench-report.py" "$out/results.jsonl" "$out/results.json" \

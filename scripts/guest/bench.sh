@@ -8,6 +8,12 @@
 #   BENCH_SIZES   thread counts for the memory workloads, comma-separated
 #   BENCH_ITERS   iterations of the ping-pong benchmarks
 #   BENCH_CREATE  iterations of the creation benchmarks
+#   BENCH_FILL    1: instead of all the above, count the sleeping threads
+#                 that fit in this guest's memory (threadfill), once
+#   BENCH_WAKE    wake-rate cells THREADS:PERIOD_US,... run after the
+#                 timing benchmarks (wakerate), each twice: CPUs idle
+#                 between wakeups (memory, populates), then soaked by
+#                 SCHED_IDLE spinners (CPU cost per wakeup)
 # One JSON object per line goes to $DYNSTACK_RESULTS.
 R=${DYNSTACK_RESULTS:-/dev/ttyS1}
 stty -F "$R" raw -echo 2>/dev/null
@@ -63,7 +69,36 @@ time_rmmod() {
 	settle
 }
 
+# Threads per GiB: only memory may set the limit, not the tunables that
+# scale with it (threads-max is an eighth of memory's worth of stacks).
+fill() {
+	echo 4194304 >/proc/sys/kernel/pid_max
+	echo 4000000 >/proc/sys/kernel/threads-max
+	echo 16000000 >/proc/sys/vm/max_map_count
+	line=$(/selftests/threadfill) || line=
+	case $line in
+	'{'*) echo "${line%\}},\"kind\":\"fill\",\"state\":\"$state\"}" >&3
+	      echo "bench: $state fill: $line" ;;
+	*) echo "{\"kind\":\"error\",\"state\":\"$state\",\"what\":\"threadfill printed no result\"}" >&3 ;;
+	esac
+}
+
+# Kernel threads: their stacks stay full (the core keeps them so), which
+# sets the floor of what any policy can save. A kthread has no cmdline.
+kthreads() {
+	k=0
+	for p in /proc/[0-9]*; do
+		[ "$(head -c 1 "$p/cmdline" 2>/dev/null | wc -c)" = 0 ] && k=$((k + 1))
+	done
+	echo $k
+}
+
 load
+if [ "${BENCH_FILL:-0}" = 1 ]; then
+	fill
+	echo "DONE" >&3
+	exit 0
+fi
 for n in $(echo "$BENCH_SIZES" | tr , " "); do
 	for wl in mix deep; do
 		rm -f /tmp/ready
@@ -86,11 +121,12 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 		fi
 		settle
 		tasks=$(ls -d /proc/[0-9]*/task/[0-9]* | wc -l)
+		kt=$(kthreads)
 		res=-1
 		[ -f /sys/kernel/mm/dynstack/core/resident_pages ] &&
 			res=$(cat /sys/kernel/mm/dynstack/core/resident_pages)
 		supply=$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))
-		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
+		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kthreads\":$kt,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
 		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"
 		[ "$state" = loaded ] && [ $wl = deep ] && time_rmmod "$n"
 		kill $pid
@@ -113,5 +149,16 @@ for b in pipe-same pipe-cross futex-cross; do
 done
 run thread "$BENCH_CREATE"
 run fork "$((BENCH_CREATE / 4))"
+for cell in $(echo "${BENCH_WAKE:-}" | tr , " "); do
+	for soak in "" soak; do
+		line=$(/selftests/wakerate "${cell%:*}" "${cell#*:}" 2 $soak) || line=
+		case $line in
+		'{'*) nap=$(cat /sys/kernel/mm/dynstack/min_sleep_us 2>/dev/null || echo -1)
+		      echo "${line%\}},\"kind\":\"wake\",\"state\":\"$state\",\"min_sleep_us\":$nap}" >&3
+		      echo "bench: $state wake $line" ;;
+		*) echo "{\"kind\":\"error\",\"state\":\"$state\",\"what\":\"wakerate $cell $soak printed no result\"}" >&3 ;;
+		esac
+	done
+done
 unload
 echo "DONE" >&3
