@@ -242,6 +242,26 @@ def main():
                                       "measured": measured(("thread", vm), "loaded", "mainline", d)
                                       + " loaded vs mainline", "met": d <= 0.0})
 
+    # Live depth at switch-out.
+    dep = [r for r in rows if r.get("kind") == "depth"]
+    if dep:
+        md.append("## Live stack depth at switch-out\n")
+        md.append("Every blocking switch-out of a task with a dynamic stack, by the pages at or "
+                  "above its saved stack pointer (what the stack must hold while the task "
+                  "sleeps, whatever the policy), during each workload of the loaded state's "
+                  "first wall-clock boot (debugfs `live_depth`, a static key off in every other "
+                  "run). Memory workloads: from their start until they sleep, settled; timing "
+                  "workloads: the whole run.\n")
+        md.append("| workload | switch-outs | 1 page | 2 pages | 3 pages | 4 pages |")
+        md.append("|---|---|---|---|---|---|")
+        result["depth"] = dep
+        for r in dep:
+            h = r["switch_outs_by_live_pages"]
+            tot = sum(h)
+            cells = " | ".join(f"{100.0 * c / tot:.2f}%" if tot else "-" for c in h[:4])
+            md.append(f"| {r['workload']} | {tot} | {cells} |")
+        md.append("")
+
     # Wake-rate matrix.
     wk = [r for r in rows if r.get("kind") == "wake"]
     if wk:

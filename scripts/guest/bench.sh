@@ -10,6 +10,8 @@
 #   BENCH_CREATE  iterations of the creation benchmarks
 #   BENCH_FILL    1: instead of all the above, count the sleeping threads
 #                 that fit in this guest's memory (threadfill), once
+#   BENCH_DEPTH   1: sample the live stack depth at every blocking
+#                 switch-out (debugfs live_depth) and report it per workload
 #   BENCH_WAKE    wake-rate cells THREADS:PERIOD_US,... run after the
 #                 timing benchmarks (wakerate), each twice: CPUs idle
 #                 between wakeups (memory, populates), then soaked by
@@ -21,6 +23,26 @@ exec 3>"$R"
 state=$BENCH_STATE
 ifconfig lo 127.0.0.1 up 2>/dev/null
 
+# The live-depth histogram (module debugfs), as "c1 c2 c3 c4": blocking
+# switch-outs with 1..4 pages at or above the saved stack pointer.
+DEPTH=/sys/kernel/debug/dynstack/live_depth
+depth_now() { awk '{ printf "%s ", $2 }' "$DEPTH" 2>/dev/null; }
+depth_report() { # workload "before"
+	[ "${BENCH_DEPTH:-0}" = 1 ] || return 0
+	set -- "$1" $2 $(depth_now)
+	wl=$1
+	shift
+	n=$(($# / 2))
+	list=
+	i=1
+	while [ $i -le $n ]; do
+		eval "b=\${$i} a=\${$((i + n))}"
+		list="$list${list:+,}$((a - b))"
+		i=$((i + 1))
+	done
+	echo "{\"kind\":\"depth\",\"state\":\"$state\",\"workload\":\"$wl\",\"switch_outs_by_live_pages\":[$list]}" >&3
+}
+
 kstack() { sed -n 's/^KernelStack: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 stat_of() { cat "/sys/kernel/mm/dynstack/stats/$1" 2>/dev/null || echo 0; }
 vmev() { sed -n "s/^$1 //p" /proc/vmstat; }
@@ -28,7 +50,8 @@ ctxt() { sed -n 's/^ctxt //p' /proc/stat; }
 
 load() {
 	case $state in
-	loaded) insmod "$DYNSTACK_KO" ;;
+	loaded) insmod "$DYNSTACK_KO" &&
+		if [ "${BENCH_DEPTH:-0}" = 1 ]; then echo 1 >"$DEPTH"; fi ;;
 	nodetach) insmod "$DYNSTACK_KO" && dynstackctl set detach=0 ;;
 	churn) insmod "$DYNSTACK_KO" && dynstackctl set min_sleep_us=0 ;;
 	esac
@@ -102,6 +125,7 @@ fi
 for n in $(echo "$BENCH_SIZES" | tr , " "); do
 	for wl in mix deep; do
 		rm -f /tmp/ready
+		d0=$(depth_now)
 		if [ $wl = mix ]; then
 			/selftests/sleepload "$n" /tmp/ready >/dev/null &
 		else
@@ -128,6 +152,7 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 		supply=$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))
 		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kthreads\":$kt,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
 		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"
+		depth_report "$wl $n" "$d0"
 		[ "$state" = loaded ] && [ $wl = deep ] && time_rmmod "$n"
 		kill $pid
 		wait $pid
@@ -138,7 +163,9 @@ run() {
 	name=$1 iters=$2
 	c0=$(ctxt) p0=$(vmev dynstack_populate) d0=$(vmev dynstack_detach) n0=$(vmev dynstack_nap)
 	m0=$(stat_of take_magazine) e0=$(stat_of take_depot) r0=$(stat_of take_reserve)
+	d0=$(depth_now)
 	line=$(/selftests/bench "$name" "$iters") || return
+	depth_report "$name" "$d0"
 	c1=$(ctxt) p1=$(vmev dynstack_populate) d1=$(vmev dynstack_detach) n1=$(vmev dynstack_nap)
 	m1=$(stat_of take_magazine) e1=$(stat_of take_depot) r1=$(stat_of take_reserve)
 	echo "${line%\}},\"kind\":\"timing\",\"state\":\"$state\",\"switches\":$((c1 - c0)),\"populated\":$((${p1:-0} - ${p0:-0})),\"detached\":$((${d1:-0} - ${d0:-0})),\"napped\":$((${n1:-0} - ${n0:-0})),\"take_magazine\":$((m1 - m0)),\"take_depot\":$((e1 - e0)),\"take_reserve\":$((r1 - r0))}" >&3
