@@ -82,7 +82,12 @@ void ds_tunables_default(struct ds_tunables *t)
 		.reclaim_interval_ms = 1000,
 		.reclaim_touched = 1,
 		.pin_kthreads = 1,
-		.min_sleep_us = 1000,
+		/*
+		 * 20 ms: periodic threads of 50 Hz and more (vsync at 60 Hz,
+		 * audio) keep their pages; measured in docs/benchmarks.md,
+		 * "Choosing min_sleep_us".
+		 */
+		.min_sleep_us = 20000,
 		.partial_fork = 0,
 		.shrink_interval_ms = 1000,
 	};

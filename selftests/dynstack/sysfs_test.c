@@ -233,8 +233,9 @@ TEST_F(dynstack, magazine_size_bounds_magazines)
 
 TEST_F(dynstack, detach_off_stops_detaching)
 {
+	long before, after, nap = read_val("min_sleep_us");
 	struct sleepers s;
-	long before, after;
+	char buf[16];
 
 	ASSERT_EQ(write_val("detach", "0"), 0);
 	ASSERT_EQ(write_val("min_sleep_us", "0"), 0);
@@ -252,7 +253,8 @@ TEST_F(dynstack, detach_off_stops_detaching)
 	usleep(200000);
 	sleepers_stop(&s);
 	EXPECT_GT(ds_stat("stats", "detached"), after);
-	ASSERT_EQ(write_val("min_sleep_us", "1000"), 0);
+	snprintf(buf, sizeof(buf), "%ld", nap);
+	ASSERT_EQ(write_val("min_sleep_us", buf), 0);
 }
 
 static int pipe_fds[2][2];
