@@ -140,6 +140,34 @@ def main():
             "met": big["centiseconds"] < 6000})
         md.append("")
 
+    # The Android-like mix, while it runs.
+    mixes = {r["state"]: r for r in rows if r.get("kind") == "mix"}
+    if mixes:
+        md.append("## An Android-like process mix, while it runs\n")
+        md.append("`androidmix`: 40 processes of 62 threads (2480): binder-style pairs (a "
+                  "client nudged at random, mean every 2 s, calls a server thread that "
+                  "touches 3 KiB of stack and answers; 80% of the threads), loopers blocked in "
+                  "epoll_wait (15%), threads woken at 60 Hz (5%), and one driver per process. "
+                  "KernelStack sampled every second while it runs (Thomas Gleixner: not only "
+                  "once everything sleeps), wall-clock boot, after the sleeping workloads.\n")
+        md.append("| state | threads | transactions/s | KernelStack mean (min-max) | supply kB | "
+                  "saved vs nomod | net | saved vs mainline |")
+        md.append("|---|---|---|---|---|---|---|---|")
+        result["mix"] = list(mixes.values())
+        for st in ("mainline", "nomod", "loaded"):
+            r = mixes.get(st)
+            if not r:
+                continue
+            sv = (lambda b: f"{-pct(r['kernel_stack_kb'], mixes[b]['kernel_stack_kb']):.1f}%"
+                  if b in mixes and b != st else "-")
+            net = (f"{-pct(r['kernel_stack_kb'] + r.get('supply_kb', 0), mixes['nomod']['kernel_stack_kb']):.1f}%"
+                   if st == "loaded" and "nomod" in mixes else "-")
+            md.append(f"| {st} | {r['threads']} | {r['transactions_per_s']:.0f} | {r['kernel_stack_kb']} "
+                      f"({r['kernel_stack_min_kb']}-{r['kernel_stack_max_kb']}) | "
+                      f"{r.get('supply_kb', 0) if st == 'loaded' else '-'} | {sv('nomod')} | {net} | "
+                      f"{sv('mainline')} |")
+        md.append("")
+
     # Threads per GiB.
     fills = {r["state"]: r for r in rows if r.get("kind") == "fill"}
     if fills:

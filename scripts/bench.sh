@@ -16,6 +16,9 @@
 # one guest nanosecond per instruction, so a figure is an instruction count;
 # run twice in the full mode to show it repeats) and "wall" (normal MTTCG,
 # guest time follows the host clock; min/median/max over repetitions).
+# The Android-like mix (androidmix: 2480 threads in 40 processes, binder
+# pairs, loopers, 60 Hz threads) runs after the memory workloads of the
+# first wall boot of mainline, nomod and loaded, sampled while it runs.
 # The wake-rate matrix (N threads waking every T, wakerate) runs in the
 # first icount boot of mainline, nomod and loaded.
 # Memory workloads run once per state, in wall mode. Threads per GiB: one
@@ -34,10 +37,10 @@ start=$(date +%s)
 if [ "$mode" = quick ]; then
 	sizes=1000,5000 reps=3 ireps=1 iters=2000 create=400
 	fillmem=512 fillstates="mainline loaded"
-	wake=1000:100000
+	wake=1000:100000 mixsecs=20
 else
 	sizes=1000,5000,20000 reps=15 ireps=3 iters=20000 create=4000
-	fillmem=1024 fillstates="mainline nomod loaded"
+	fillmem=1024 fillstates="mainline nomod loaded" mixsecs=60
 	wake=1000:100,1000:1000,1000:10000,1000:100000,1000:1000000
 	wake=$wake,5000:1000,5000:10000,5000:100000,5000:1000000
 fi
@@ -76,6 +79,7 @@ for state in $states; do
 	# a call per switch-out, which the icount timings must not include.
 	d=
 	[ "$state" = loaded ] && d=BENCH_DEPTH=1
+	[ -n "$sz" ] && d="$d BENCH_MIX=$mixsecs"
 	boot "$state" wall 1 "$sz" 4096 "$d"
 done
 for rep in $(seq 2 "$reps"); do

@@ -12,6 +12,8 @@
 #                 that fit in this guest's memory (threadfill), once
 #   BENCH_DEPTH   1: sample the live stack depth at every blocking
 #                 switch-out (debugfs live_depth) and report it per workload
+#   BENCH_MIX     seconds to sample the Android-like mix (androidmix) while
+#                 it runs, after the sleeping workloads; unset: not run
 #   BENCH_WAKE    wake-rate cells THREADS:PERIOD_US,... run after the
 #                 timing benchmarks (wakerate), each twice: CPUs idle
 #                 between wakeups (memory, populates), then soaked by
@@ -27,20 +29,21 @@ ifconfig lo 127.0.0.1 up 2>/dev/null
 # switch-outs with 1..4 pages at or above the saved stack pointer.
 DEPTH=/sys/kernel/debug/dynstack/live_depth
 depth_now() { awk '{ printf "%s ", $2 }' "$DEPTH" 2>/dev/null; }
+# Variables prefixed dr_: this shell has no locals, and the callers' loops
+# use n, i, b and wl.
 depth_report() { # workload "before"
 	[ "${BENCH_DEPTH:-0}" = 1 ] || return 0
-	set -- "$1" $2 $(depth_now)
-	wl=$1
-	shift
-	n=$(($# / 2))
-	list=
-	i=1
-	while [ $i -le $n ]; do
-		eval "b=\${$i} a=\${$((i + n))}"
-		list="$list${list:+,}$((a - b))"
-		i=$((i + 1))
+	dr_wl=$1
+	set -- $2 $(depth_now)
+	dr_n=$(($# / 2))
+	dr_list=
+	dr_i=1
+	while [ $dr_i -le $dr_n ]; do
+		eval "dr_b=\${$dr_i} dr_a=\${$((dr_i + dr_n))}"
+		dr_list="$dr_list${dr_list:+,}$((dr_a - dr_b))"
+		dr_i=$((dr_i + 1))
 	done
-	echo "{\"kind\":\"depth\",\"state\":\"$state\",\"workload\":\"$wl\",\"switch_outs_by_live_pages\":[$list]}" >&3
+	echo "{\"kind\":\"depth\",\"state\":\"$state\",\"workload\":\"$dr_wl\",\"switch_outs_by_live_pages\":[$dr_list]}" >&3
 }
 
 kstack() { sed -n 's/^KernelStack: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
@@ -125,7 +128,7 @@ fi
 for n in $(echo "$BENCH_SIZES" | tr , " "); do
 	for wl in mix deep; do
 		rm -f /tmp/ready
-		d0=$(depth_now)
+		dp0=$(depth_now)
 		if [ $wl = mix ]; then
 			/selftests/sleepload "$n" /tmp/ready >/dev/null &
 		else
@@ -152,20 +155,32 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 		supply=$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))
 		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kthreads\":$kt,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
 		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"
-		depth_report "$wl $n" "$d0"
+		depth_report "$wl $n" "$dp0"
 		[ "$state" = loaded ] && [ $wl = deep ] && time_rmmod "$n"
 		kill $pid
 		wait $pid
 	done
 done
 
+# The Android-like mix, sampled while it runs.
+if [ -n "${BENCH_MIX:-}" ]; then
+	dp0=$(depth_now)
+	line=$(/selftests/androidmix "$BENCH_MIX") || line=
+	case $line in
+	'{'*) echo "${line%\}},\"kind\":\"mix\",\"state\":\"$state\",\"supply_kb\":$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))}" >&3
+	      echo "bench: $state androidmix $line" ;;
+	*) echo "{\"kind\":\"error\",\"state\":\"$state\",\"what\":\"androidmix printed no result\"}" >&3 ;;
+	esac
+	depth_report "androidmix" "$dp0"
+fi
+
 run() {
 	name=$1 iters=$2
 	c0=$(ctxt) p0=$(vmev dynstack_populate) d0=$(vmev dynstack_detach) n0=$(vmev dynstack_nap)
 	m0=$(stat_of take_magazine) e0=$(stat_of take_depot) r0=$(stat_of take_reserve)
-	d0=$(depth_now)
+	dp0=$(depth_now)
 	line=$(/selftests/bench "$name" "$iters") || return
-	depth_report "$name" "$d0"
+	depth_report "$name" "$dp0"
 	c1=$(ctxt) p1=$(vmev dynstack_populate) d1=$(vmev dynstack_detach) n1=$(vmev dynstack_nap)
 	m1=$(stat_of take_magazine) e1=$(stat_of take_depot) r1=$(stat_of take_reserve)
 	echo "${line%\}},\"kind\":\"timing\",\"state\":\"$state\",\"switches\":$((c1 - c0)),\"populated\":$((${p1:-0} - ${p0:-0})),\"detached\":$((${d1:-0} - ${d0:-0})),\"napped\":$((${n1:-0} - ${n0:-0})),\"take_magazine\":$((m1 - m0)),\"take_depot\":$((e1 - e0)),\"take_reserve\":$((r1 - r0))}" >&3
