@@ -66,12 +66,27 @@ unload() {
 }
 
 # Wait until KernelStack stops falling (the reclaim pass runs every second).
+supply_pages() {
+	echo $(($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)))
+}
+# Then until the supply stops shrinking (demand sizing halves it once per
+# shrink_interval_ms, about ten ticks from its ceiling to its floor): the
+# figure is the steady state of a machine whose threads sleep.
 settle() {
 	prev=$(kstack)
 	i=0
 	while [ $i -lt 20 ]; do
 		sleep 1
 		cur=$(kstack)
+		[ "$cur" -ge "$prev" ] && [ $i -ge 2 ] && break
+		prev=$cur
+		i=$((i + 1))
+	done
+	prev=$(supply_pages)
+	i=0
+	while [ $i -lt 20 ]; do
+		sleep 1
+		cur=$(supply_pages)
 		[ "$cur" -ge "$prev" ] && [ $i -ge 2 ] && break
 		prev=$cur
 		i=$((i + 1))
@@ -152,7 +167,7 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 		res=-1
 		[ -f /sys/kernel/mm/dynstack/core/resident_pages ] &&
 			res=$(cat /sys/kernel/mm/dynstack/core/resident_pages)
-		supply=$(( ($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)) * 4 ))
+		supply=$(($(supply_pages) * 4))
 		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kthreads\":$kt,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
 		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"
 		depth_report "$wl $n" "$dp0"
