@@ -49,9 +49,9 @@ unsigned long ds_sizing_trim_line(struct ds_supply *s)
  * again until the refill has put a page in the depot or found it half
  * full, or a tick has passed: dry takes before the refill thread got to
  * run are the same shortage seen again, while a dry take although the
- * refill is filling is demand outrunning it. So a lone
- * wakeup after a long idle spell costs a few pages, and a storm reaches
- * depot_high within log2(depot_high / @nr) growths. s->lock held.
+ * refill is filling is demand outrunning it. So a lone wakeup after a long
+ * idle spell costs a few pages, and a storm reaches depot_high within
+ * log2(depot_high / @nr) growths. s->lock held.
  */
 void ds_sizing_grow(struct ds_supply *s, unsigned int nr)
 {
@@ -96,9 +96,9 @@ static bool magazine_idle(int cpu, void *info)
  *
  * The sizing policy's clock, once per shrink_interval_ms. The depot target
  * becomes the larger of half itself and twice the pages taken from the
- * depot and the reserve since the last tick (for wakeups, and to restock
- * magazines) (not below depot_low), so it decays by
- * halves while idle and toward demand while busy. An idle supply has its
+ * depot and the reserve since the last tick, for wakeups and to restock
+ * magazines, not below depot_low: it decays by halves while idle and
+ * toward demand while busy. An idle supply has its
  * depot trimmed to the target, a busy one only to the trim line. A CPU
  * whose magazine saw no take or give since the last tick moves half of it
  * above DS_MAG_FLOOR to the depot first (an IPI, only to such CPUs: none
