@@ -219,7 +219,7 @@ void ds_supply_trim(struct ds_supply *s, bool strict)
  * @gfp: allocation flags; GFP_KERNEL from the worker
  *
  * Fills the reserve to reserve_pages and, once the depot is below half its
- * target, the depot to the target; gives pages above trim_line() (and
+ * target, the depot to the target; gives pages above the trim line (and
  * above reserve_pages in the reserve) back to the page allocator. May
  * sleep when @gfp allows.
  *
