@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "dynstack_util.h"
 
 struct pair {
 	_Atomic int go;		/* the driver's nudges to the client */
@@ -184,21 +185,6 @@ static void process(int nthreads, unsigned int seed)
 	}
 }
 
-static long kstack(void)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "KernelStack:", 12))
-			v = strtol(line + 12, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	int secs = argc > 1 ? atoi(argv[1]) : 20;
@@ -230,7 +216,7 @@ int main(int argc, char **argv)
 		long k;
 
 		nanosleep(&one, NULL);
-		k = kstack();
+		k = meminfo_kb("KernelStack");
 		sum += k;
 		if (min < 0 || k < min)
 			min = k;

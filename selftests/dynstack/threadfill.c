@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include "dynstack_util.h"
 
 struct shared {
 	volatile long threads;
@@ -43,22 +44,6 @@ struct shared {
 
 static struct shared *sh;
 static int sleep_pipe[2];
-
-static long meminfo(const char *field)
-{
-	char line[256];
-	size_t n = strlen(field);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
 
 static void set_oom_adj(const char *val)
 {
@@ -84,10 +69,10 @@ static void *sleeper(void *arg)
 
 static void sample(void)
 {
-	sh->kstack_kb = meminfo("KernelStack");
-	sh->ptables_kb = meminfo("PageTables");
-	sh->sunreclaim_kb = meminfo("SUnreclaim");
-	sh->free_kb = meminfo("MemFree");
+	sh->kstack_kb = meminfo_kb("KernelStack");
+	sh->ptables_kb = meminfo_kb("PageTables");
+	sh->sunreclaim_kb = meminfo_kb("SUnreclaim");
+	sh->free_kb = meminfo_kb("MemFree");
 }
 
 static void fill(long max)
@@ -121,7 +106,7 @@ static void fill(long max)
 int main(int argc, char **argv)
 {
 	long max = argc > 1 ? atol(argv[1]) : 0;
-	long total = meminfo("MemTotal"), free0 = meminfo("MemFree");
+	long total = meminfo_kb("MemTotal"), free0 = meminfo_kb("MemFree");
 	struct timespec t0, t1;
 	const char *why = "oom";
 	char reason[64];

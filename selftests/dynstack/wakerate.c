@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "dynstack_util.h"
 
 static long period_ns;
 static int nr_threads;
@@ -75,38 +76,6 @@ static void *waker(void *arg)
 			next = ts_ns(&now) + period_ns;
 	}
 	return NULL;
-}
-
-static long meminfo(const char *field)
-{
-	char line[256];
-	size_t n = strlen(field);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
-static long vmstat(const char *key)
-{
-	char line[256];
-	size_t n = strlen(key);
-	long v = 0;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
 }
 
 /*
@@ -222,15 +191,15 @@ int main(int argc, char **argv)
 	nanosleep(&warm, NULL);
 
 	w0 = atomic_load(&wakeups);
-	p0 = vmstat("dynstack_populate");
-	d0 = vmstat("dynstack_detach");
-	n0 = vmstat("dynstack_nap");
+	p0 = ds_vmstat("dynstack_populate");
+	d0 = ds_vmstat("dynstack_detach");
+	n0 = ds_vmstat("dynstack_nap");
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns0 = ts_ns(&now);
 	i0 = spun();
 	for (int i = 0; i < seconds * 4; i++) {
 		nanosleep(&tick, NULL);
-		ks = meminfo("KernelStack");
+		ks = meminfo_kb("KernelStack");
 		ks_sum += ks;
 		samples++;
 		if (ks_min < 0 || ks < ks_min)
@@ -242,9 +211,9 @@ int main(int argc, char **argv)
 	ns1 = ts_ns(&now);
 	i1 = spun();
 	w1 = atomic_load(&wakeups);
-	p1 = vmstat("dynstack_populate");
-	d1 = vmstat("dynstack_detach");
-	n1 = vmstat("dynstack_nap");
+	p1 = ds_vmstat("dynstack_populate");
+	d1 = ds_vmstat("dynstack_detach");
+	n1 = ds_vmstat("dynstack_nap");
 	atomic_store(&stop, 1);
 	for (int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
