@@ -65,32 +65,29 @@ unload() {
 	esac
 }
 
-# Wait until KernelStack stops falling (the reclaim pass runs every second).
+# Pages the module's supply holds: magazines, depot and reserve.
 supply_pages() {
 	echo $(($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)))
 }
-# Then until the supply stops shrinking (demand sizing halves it once per
+# Sleep until the number "$1" prints stops falling: at least 3 s, at most 20.
+until_flat() {
+	prev=$($1)
+	i=0
+	while [ $i -lt 20 ]; do
+		sleep 1
+		cur=$($1)
+		[ "$cur" -ge "$prev" ] && [ $i -ge 2 ] && break
+		prev=$cur
+		i=$((i + 1))
+	done
+}
+# KernelStack stops falling (the reclaim pass runs every second), then the
+# supply stops shrinking (demand sizing halves it once per
 # shrink_interval_ms, about ten ticks from its ceiling to its floor): the
 # figure is the steady state of a machine whose threads sleep.
 settle() {
-	prev=$(kstack)
-	i=0
-	while [ $i -lt 20 ]; do
-		sleep 1
-		cur=$(kstack)
-		[ "$cur" -ge "$prev" ] && [ $i -ge 2 ] && break
-		prev=$cur
-		i=$((i + 1))
-	done
-	prev=$(supply_pages)
-	i=0
-	while [ $i -lt 20 ]; do
-		sleep 1
-		cur=$(supply_pages)
-		[ "$cur" -ge "$prev" ] && [ $i -ge 2 ] && break
-		prev=$cur
-		i=$((i + 1))
-	done
+	until_flat kstack
+	until_flat supply_pages
 }
 
 # Seconds (10 ms resolution) that rmmod takes to put every missing page back
