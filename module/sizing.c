@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dynstack.ko page supply, demand sizing: the depot target that the refill
- * fills to, grown at once by a take that finds the depot dry and halved,
- * with idle magazines, by a tick while nothing needs the depot.
+ * fills to, grown at once by a take that finds the depot dry and halved
+ * by a tick while nothing needs the depot; the same tick trims each
+ * magazine to its working set.
  *
  * Why: a depot kept between fixed watermarks held 1.3 MB on an idle
  * machine, a tenth of what 1000 sleeping threads save.
@@ -68,25 +69,20 @@ void ds_sizing_grow(struct ds_supply *s, unsigned int nr)
 }
 
 /*
- * on_each_cpu_cond(): has @cpu's magazine served no take and taken no give
- * since the last tick, and does it hold more than one worst-case wakeup?
- * Runs on the ticking CPU, which alone writes mag->seen; the counters are
- * another CPU's, a stale read only delays the trim by a tick. CPUs without
- * the scheduler tick (nohz_full) are left alone: no IPI disturbs them, at
- * the price of the pages their magazine holds.
+ * on_each_cpu_cond(): does @cpu's magazine hold more than one worst-case
+ * wakeup? Then an IPI has it trim what it left unused. Every such CPU gets
+ * one, busy or not: the trim also starts its next low-water interval, so
+ * a magazine that the tick skipped while it was at its floor has a stale
+ * low mark (at most the floor) and trims nothing at its first tick above
+ * it, one tick late. A stale read of another CPU's level is as harmless.
+ * CPUs without the scheduler tick (nohz_full) are left alone: no IPI
+ * disturbs them, at the price of the pages their magazine holds.
  */
-static bool magazine_idle(int cpu, void *info)
+static bool magazine_above_floor(int cpu, void *info)
 {
 	struct ds_supply *s = info;
-	struct ds_magazine *mag = per_cpu_ptr(s->mags, cpu);
-	struct ds_cpu_stats *st = per_cpu_ptr(s->stats, cpu);
-	u64 ops = READ_ONCE(st->take_magazine) + READ_ONCE(st->take_depot) +
-		  READ_ONCE(st->take_reserve) + READ_ONCE(st->take_short) +
-		  READ_ONCE(st->give_magazine) + READ_ONCE(st->give_depot);
-	bool idle = ops == mag->seen;
 
-	mag->seen = ops;
-	return idle && READ_ONCE(mag->nr) > DS_MAG_FLOOR &&
+	return READ_ONCE(per_cpu_ptr(s->mags, cpu)->nr) > DS_MAG_FLOOR &&
 	       housekeeping_cpu(cpu, HK_TYPE_TICK);
 }
 
@@ -99,13 +95,15 @@ static bool magazine_idle(int cpu, void *info)
  * depot and the reserve since the last tick, for wakeups and to restock
  * magazines, not below depot_low: it decays by halves while idle and
  * toward demand while busy. An idle supply has its
- * depot trimmed to the target, a busy one only to the trim line. A CPU
- * whose magazine saw no take or give since the last tick moves half of it
- * above DS_MAG_FLOOR to the depot first (an IPI, only to such CPUs: none
- * once every magazine is at its floor). So an idle supply is at its floor
- * within max(log2(depot_high), log2(magazine_size)) + 2 ticks, and a
- * wakeup that finds the depot dry doubles the target again at once.
- * Process context, sleeps; one caller at a time (mag->seen, demand_seen).
+ * depot trimmed to the target, a busy one only to the trim line. First,
+ * each CPU whose magazine holds more than DS_MAG_FLOOR moves half of the
+ * pages no take reached since its last trim to the depot (an IPI, only to
+ * such CPUs: none once every magazine is at its floor). So an idle supply
+ * is at its floor within max(log2(depot_high), log2(magazine_size)) + 2
+ * ticks, a busy magazine holds about its working set within
+ * log2(magazine_size) + 1, and a wakeup that finds the depot dry doubles
+ * the target again at once.
+ * Process context, sleeps; one caller at a time (demand_seen).
  */
 void ds_supply_tick(struct ds_supply *s)
 {
@@ -117,7 +115,7 @@ void ds_supply_tick(struct ds_supply *s)
 	demand = sum.take_depot + sum.take_reserve + sum.take_short;
 	taken = demand - s->demand_seen;
 	s->demand_seen = demand;
-	on_each_cpu_cond(magazine_idle, ds_supply_halve_magazine, s, true);
+	on_each_cpu_cond(magazine_above_floor, ds_supply_trim_magazine, s, true);
 
 	raw_spin_lock_irq(&s->lock);
 	/*

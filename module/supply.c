@@ -93,6 +93,7 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	lockdep_assert_irqs_disabled();
 	while (n < nr && mag->nr)
 		pages[n++] = mag->pages[--mag->nr];
+	mag->low = min(mag->low, mag->nr);
 	st->take_magazine += n;
 	if (n == nr)
 		return n;
@@ -326,15 +327,23 @@ static void drain_magazine(void *arg)
 }
 
 /*
- * On an idle CPU, IRQs off (IPI): half its magazine above DS_MAG_FLOOR goes
- * to the reserve if it is short (it gates admission), else to the depot.
+ * On its own CPU, IRQs off (IPI from ds_supply_tick()): of the pages this
+ * magazine held all along since its last trim (mag->low), those above
+ * DS_MAG_FLOOR are unused beyond one worst-case wakeup; half of them go
+ * back (rounded up), to the reserve if it is short (it gates admission),
+ * else to the depot. So an idle magazine falls to DS_MAG_FLOOR by halves,
+ * a busy one to its working set plus DS_MAG_FLOOR, and one whose takes
+ * reach down to the floor keeps every page. Starts the next interval.
  */
-void ds_supply_halve_magazine(void *info)
+void ds_supply_trim_magazine(void *info)
 {
 	struct ds_supply *s = info;
 	struct ds_magazine *mag = this_cpu_ptr(s->mags);
-	unsigned int keep = max_t(unsigned int, mag->nr / 2, DS_MAG_FLOOR);
+	unsigned int unused = min(mag->low, mag->nr);
+	unsigned int keep = mag->nr;
 
+	if (unused > DS_MAG_FLOOR)
+		keep -= DIV_ROUND_UP(unused - DS_MAG_FLOOR, 2);
 	raw_spin_lock(&s->lock);
 	while (mag->nr > keep) {
 		struct page *page = mag->pages[--mag->nr];
@@ -345,6 +354,7 @@ void ds_supply_halve_magazine(void *info)
 			push(&s->depot, &s->depot_nr, page);
 	}
 	raw_spin_unlock(&s->lock);
+	mag->low = mag->nr;
 }
 
 /*

@@ -28,13 +28,17 @@ struct ds_cpu_stats {
 	u64 refused;		/* switch-outs refused by admission control */
 };
 
-/* An idle magazine keeps one worst-case wakeup: lone wakeups stay cheap. */
+/* A trimmed magazine keeps one worst-case wakeup: lone wakeups stay cheap. */
 #define DS_MAG_FLOOR	(DYNSTACK_PAGES - 1)
 
 struct ds_magazine {
 	unsigned int nr;
-	/* Its CPU's takes and gives at the last tick: ds_supply_tick()'s. */
-	u64 seen;
+	/*
+	 * The fewest pages it held since its last trim: the pages below are
+	 * ones no take reached, its unused part. Written by its own CPU only,
+	 * IRQs off (takes, and the trim's IPI); a stale remote read is fine.
+	 */
+	unsigned int low;
 	struct page *pages[DS_MAG_MAX];
 };
 
@@ -95,8 +99,8 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp);
  * the reserve's above reserve_pages; sleeps.
  */
 void ds_supply_trim(struct ds_supply *s, bool strict);
-/* IPI to an idle CPU: half its magazine above DS_MAG_FLOOR to the depot. */
-void ds_supply_halve_magazine(void *s);
+/* IPI: half of what this CPU's magazine left unused goes to the depot. */
+void ds_supply_trim_magazine(void *s);
 
 /* sizing.c: demand sizing. The first three with s->lock held. */
 unsigned long ds_sizing_target(struct ds_supply *s);

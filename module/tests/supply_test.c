@@ -3,7 +3,7 @@
  * KUnit tests of dynstack.ko's page supply and tunables, on private
  * instances (the module's own supply is not touched, the core's hooks are
  * not involved): tier order at take, overflow at give, admission control,
- * refill and trim, demand sizing (grow, shrink, bounds, idle magazines),
+ * refill and trim, demand sizing (grow, shrink, bounds, idle and busy magazines),
  * CPU hot-unplug, tunable validation.
  */
 #include <kunit/test.h>
@@ -396,25 +396,25 @@ static void give_there(void *arg)
 }
 
 /*
- * A magazine that saw no take or give for a whole tick gives half of what
- * it holds above one worst-case wakeup (DS_MAG_FLOOR) back, to a short
- * reserve first; one in use keeps its pages. Another CPU's magazine is
- * halved by an IPI to that CPU.
+ * A magazine that saw no take for a whole tick gives half of what it holds
+ * above one worst-case wakeup (DS_MAG_FLOOR) back, to a short reserve
+ * first; one whose takes reach down to the floor keeps its pages. Another
+ * CPU's magazine is trimmed by an IPI to that CPU.
  */
 static void sizing_trims_idle_magazines(struct kunit *test)
 {
-	static const unsigned int want[] = { 16, 8, 4, DS_MAG_FLOOR, DS_MAG_FLOOR };
+	static const unsigned int want[] = { 16, 9, 6, 4, DS_MAG_FLOOR, DS_MAG_FLOOR };
 	struct fixture *f = test->priv;
 	struct ds_supply *s = &f->s;
 	struct remote_give rg = { .s = s };
-	struct page *pages[1];
+	struct page *pages[4];
 	unsigned int i, got;
 	int cpu;
 
 	f->t.depot_low = 0;
 	f->t.magazine_size = 16;
 	give_new(test, s, 16);
-	/* The gives count as use for the first tick. */
+	/* A new magazine's low mark is 0: its first tick trims nothing. */
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		ds_supply_tick(s);
 		KUNIT_EXPECT_EQ_MSG(test, mag_of(f)->nr, want[i], "tick %u", i);
@@ -424,13 +424,13 @@ static void sizing_trims_idle_magazines(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->depot_nr, 0UL);
 	KUNIT_EXPECT_EQ(test, s->trimmed, 16ULL - DS_MAG_FLOOR - 2);
 
-	/* In use: a take between ticks, and the magazine stays. */
+	/* In use down to its floor between ticks: the magazine stays. */
 	give_new(test, s, 4);
 	for (i = 0; i < 3; i++) {
-		got = take(s, pages, 1);
-		KUNIT_EXPECT_EQ(test, got, 1U);
-		ds_supply_tick(s);
+		got = take(s, pages, 4);
+		KUNIT_EXPECT_EQ(test, got, 4U);
 		give(s, pages, got);
+		ds_supply_tick(s);
 	}
 	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, DS_MAG_FLOOR + 4U);
 
@@ -445,7 +445,35 @@ static void sizing_trims_idle_magazines(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, smp_call_function_single(cpu, give_there, &rg, 1), 0);
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 8U);
 	tick_n(s, 2);
-	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 4U);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 5U);
+}
+
+/*
+ * A busy magazine is trimmed to its working set: with two pages taken and
+ * given back between ticks, half of the pages no take reached, above the
+ * floor, go back at each tick, down to the two plus DS_MAG_FLOOR.
+ */
+static void sizing_trims_magazines_to_working_set(struct kunit *test)
+{
+	static const unsigned int want[] = { 16, 10, 7, 6, DS_MAG_FLOOR + 2,
+					     DS_MAG_FLOOR + 2 };
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct page *pages[2];
+	unsigned int i, got;
+
+	f->t.depot_low = 0;
+	f->t.magazine_size = 16;
+	give_new(test, s, 16);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		got = take(s, pages, 2);
+		KUNIT_EXPECT_EQ(test, got, 2U);
+		give(s, pages, got);
+		ds_supply_tick(s);
+		KUNIT_EXPECT_EQ_MSG(test, mag_of(f)->nr, want[i], "tick %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 0UL);
+	KUNIT_EXPECT_EQ(test, s->trimmed, 16ULL - DS_MAG_FLOOR - 2 - 2);
 }
 
 static void supply_cpu_dead(struct kunit *test)
@@ -549,6 +577,7 @@ static struct kunit_case supply_cases[] = {
 	KUNIT_CASE(sizing_grows_again_after_gives),
 	KUNIT_CASE(sizing_shrinks_when_idle),
 	KUNIT_CASE(sizing_trims_idle_magazines),
+	KUNIT_CASE(sizing_trims_magazines_to_working_set),
 	KUNIT_CASE(supply_cpu_dead),
 	KUNIT_CASE(supply_drain),
 	KUNIT_CASE(tunables_validation),
