@@ -69,21 +69,45 @@ void ds_sizing_grow(struct ds_supply *s, unsigned int nr)
 }
 
 /*
- * on_each_cpu_cond(): does @cpu's magazine hold more than one worst-case
- * wakeup? Then an IPI has it trim what it left unused. Every such CPU gets
- * one, busy or not: the trim also starts its next low-water interval, so
- * a magazine that the tick skipped while it was at its floor has a stale
- * low mark (at most the floor) and trims nothing at its first tick above
- * it, one tick late. A stale read of another CPU's level is as harmless.
- * CPUs without the scheduler tick (nohz_full) are left alone: no IPI
- * disturbs them, at the price of the pages their magazine holds.
+ * on_each_cpu_cond(): did @cpu's magazine hold, all along this interval,
+ * more than one worst-case wakeup? Then an IPI has it give half of the
+ * rest back. A magazine at its working set plus the floor, or below,
+ * gets none: no IPI wakes a CPU in light use to trim nothing. The level
+ * and the mark are another CPU's; a stale read only moves the trim by a
+ * tick. CPUs without the scheduler tick (nohz_full) are left alone: no
+ * IPI disturbs them, at the price of the pages their magazine holds.
  */
-static bool magazine_above_floor(int cpu, void *info)
+static bool magazine_has_unused(int cpu, void *info)
 {
 	struct ds_supply *s = info;
 
-	return READ_ONCE(per_cpu_ptr(s->mags, cpu)->nr) > DS_MAG_FLOOR &&
-	       housekeeping_cpu(cpu, HK_TYPE_TICK);
+	return ds_magazine_unused(per_cpu_ptr(s->mags, cpu), s->interval) >
+	       DS_MAG_FLOOR && housekeeping_cpu(cpu, HK_TYPE_TICK);
+}
+
+/*
+ * On its own CPU, IRQs off (IPI from ds_supply_tick()): of the pages this
+ * magazine held all along this interval (ds_magazine_unused()), those
+ * above DS_MAG_FLOOR are unused beyond one worst-case wakeup; half of
+ * them go back (rounded up), a short reserve first. So an idle magazine
+ * falls to DS_MAG_FLOOR by halves, a busy one to its working set plus
+ * DS_MAG_FLOOR, and one whose takes reach down to the floor keeps every
+ * page. The tick then starts the next interval.
+ */
+static void trim_magazine(void *info)
+{
+	struct ds_supply *s = info;
+	struct ds_magazine *mag = this_cpu_ptr(s->mags);
+	unsigned int unused = ds_magazine_unused(mag, s->interval);
+	unsigned int keep;
+
+	if (unused <= DS_MAG_FLOOR)
+		return;
+	keep = mag->nr - DIV_ROUND_UP(unused - DS_MAG_FLOOR, 2);
+	raw_spin_lock(&s->lock);
+	while (mag->nr > keep)
+		ds_supply_put_locked(s, mag->pages[--mag->nr]);
+	raw_spin_unlock(&s->lock);
 }
 
 /**
@@ -96,14 +120,14 @@ static bool magazine_above_floor(int cpu, void *info)
  * magazines, not below depot_low: it decays by halves while idle and
  * toward demand while busy. An idle supply has its
  * depot trimmed to the target, a busy one only to the trim line. First,
- * each CPU whose magazine holds more than DS_MAG_FLOOR moves half of the
- * pages no take reached since its last trim to the depot (an IPI, only to
- * such CPUs: none once every magazine is at its floor). So an idle supply
- * is at its floor within max(log2(depot_high), log2(magazine_size)) + 2
- * ticks, a busy magazine holds about its working set within
- * log2(magazine_size) + 1, and a wakeup that finds the depot dry doubles
- * the target again at once.
- * Process context, sleeps; one caller at a time (demand_seen).
+ * each CPU whose magazine held more than DS_MAG_FLOOR pages that no take
+ * reached this interval gives half of those above the floor back (an
+ * IPI, only to such CPUs: none once every magazine is at its working set
+ * plus the floor). So an idle supply is at its floor within
+ * max(log2(depot_high), log2(magazine_size)) + 2 ticks, a busy magazine
+ * at its working set plus the floor within log2(magazine_size) + 2, and a
+ * wakeup that finds the depot dry doubles the target again at once.
+ * Process context, sleeps; one caller at a time (demand_seen, interval).
  */
 void ds_supply_tick(struct ds_supply *s)
 {
@@ -115,7 +139,13 @@ void ds_supply_tick(struct ds_supply *s)
 	demand = sum.take_depot + sum.take_reserve + sum.take_short;
 	taken = demand - s->demand_seen;
 	s->demand_seen = demand;
-	on_each_cpu_cond(magazine_above_floor, ds_supply_trim_magazine, s, true);
+	on_each_cpu_cond(magazine_has_unused, trim_magazine, s, true);
+	/*
+	 * The next interval: each magazine's low mark restarts at its next
+	 * take. Only this tick writes it; a take that still sees the old
+	 * value keeps a mark one interval longer, which only delays a trim.
+	 */
+	WRITE_ONCE(s->interval, s->interval + 1);
 
 	raw_spin_lock_irq(&s->lock);
 	/*

@@ -87,10 +87,16 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 {
 	struct ds_magazine *mag = this_cpu_ptr(s->mags);
 	struct ds_cpu_stats *st = this_cpu_ptr(s->stats);
+	unsigned long interval = READ_ONCE(s->interval);
 	unsigned int n = 0, want, d = 0, r = 0;
 	bool kick;
 
 	lockdep_assert_irqs_disabled();
+	/* The first take since the tick: the magazine's low mark restarts. */
+	if (unlikely(mag->interval != interval)) {
+		mag->interval = interval;
+		mag->low = mag->nr;
+	}
 	while (n < nr && mag->nr)
 		pages[n++] = mag->pages[--mag->nr];
 	mag->low = min(mag->low, mag->nr);
@@ -279,11 +285,15 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 }
 EXPORT_SYMBOL_IF_KUNIT(ds_supply_refill);
 
-/* Called with s->lock held: the magazine's pages go to the depot. */
+/*
+ * Called with s->lock held, on the magazine's own CPU with IRQs off, for a
+ * dead CPU, or with no hook left: the magazine's pages go to the depot.
+ */
 static void magazine_to_depot(struct ds_supply *s, struct ds_magazine *mag)
 {
 	while (mag->nr)
 		push(&s->depot, &s->depot_nr, mag->pages[--mag->nr]);
+	mag->low = 0;
 }
 
 /* Free the depot's pages and, if @reserve, the reserve's; sleeps. */
@@ -327,34 +337,16 @@ static void drain_magazine(void *arg)
 }
 
 /*
- * On its own CPU, IRQs off (IPI from ds_supply_tick()): of the pages this
- * magazine held all along since its last trim (mag->low), those above
- * DS_MAG_FLOOR are unused beyond one worst-case wakeup; half of them go
- * back (rounded up), to the reserve if it is short (it gates admission),
- * else to the depot. So an idle magazine falls to DS_MAG_FLOOR by halves,
- * a busy one to its working set plus DS_MAG_FLOOR, and one whose takes
- * reach down to the floor keeps every page. Starts the next interval.
+ * A page back from a magazine, s->lock held: to the reserve if it is short
+ * (it gates admission), else to the depot.
  */
-void ds_supply_trim_magazine(void *info)
+void ds_supply_put_locked(struct ds_supply *s, struct page *page)
 {
-	struct ds_supply *s = info;
-	struct ds_magazine *mag = this_cpu_ptr(s->mags);
-	unsigned int unused = min(mag->low, mag->nr);
-	unsigned int keep = mag->nr;
-
-	if (unused > DS_MAG_FLOOR)
-		keep -= DIV_ROUND_UP(unused - DS_MAG_FLOOR, 2);
-	raw_spin_lock(&s->lock);
-	while (mag->nr > keep) {
-		struct page *page = mag->pages[--mag->nr];
-
-		if (s->reserve_nr < READ_ONCE(s->t->reserve_pages))
-			push(&s->reserve, &s->reserve_nr, page);
-		else
-			push(&s->depot, &s->depot_nr, page);
-	}
-	raw_spin_unlock(&s->lock);
-	mag->low = mag->nr;
+	lockdep_assert_held(&s->lock);
+	if (s->reserve_nr < READ_ONCE(s->t->reserve_pages))
+		push(&s->reserve, &s->reserve_nr, page);
+	else
+		push(&s->depot, &s->depot_nr, page);
 }
 
 /*

@@ -34,11 +34,13 @@ struct ds_cpu_stats {
 struct ds_magazine {
 	unsigned int nr;
 	/*
-	 * The fewest pages it held since its last trim: the pages below are
-	 * ones no take reached, its unused part. Written by its own CPU only,
-	 * IRQs off (takes, and the trim's IPI); a stale remote read is fine.
+	 * The fewest pages it held since the first take of the sizing tick's
+	 * interval @interval: the pages below are ones no take reached.
+	 * Both written by its own CPU only, IRQs off; a stale remote read
+	 * only moves a trim by a tick.
 	 */
 	unsigned int low;
+	unsigned long interval;
 	struct page *pages[DS_MAG_MAX];
 };
 
@@ -81,7 +83,28 @@ struct ds_supply {
 	u64 trimmed;		/* pages given back to the page allocator */
 	u64 grown;		/* takes that found the depot dry and raised it */
 	u64 shrunk;		/* idle ticks that lowered the target */
+	/*
+	 * The sizing tick's interval, bumped by each tick after it trimmed
+	 * the magazines; a take that finds its magazine's mag->interval
+	 * behind starts the magazine's low mark afresh. Read by every take,
+	 * written once a tick: a cache line of its own, away from @lock.
+	 */
+	unsigned long interval ____cacheline_aligned_in_smp;
 };
+
+/*
+ * The pages @mag held all along this interval: down to its low mark if a
+ * take started it, all of them if none did. @interval is s->interval.
+ */
+static inline unsigned int ds_magazine_unused(const struct ds_magazine *mag,
+					      unsigned long interval)
+{
+	unsigned int nr = READ_ONCE(mag->nr);
+
+	if (READ_ONCE(mag->interval) != interval)
+		return nr;
+	return min(READ_ONCE(mag->low), nr);
+}
 
 int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
 		   void (*kick)(struct ds_supply *s));
@@ -99,8 +122,8 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp);
  * the reserve's above reserve_pages; sleeps.
  */
 void ds_supply_trim(struct ds_supply *s, bool strict);
-/* IPI: half of what this CPU's magazine left unused goes to the depot. */
-void ds_supply_trim_magazine(void *s);
+/* A page from a magazine back to a short reserve, else the depot; s->lock. */
+void ds_supply_put_locked(struct ds_supply *s, struct page *page);
 
 /* sizing.c: demand sizing. The first three with s->lock held. */
 unsigned long ds_sizing_target(struct ds_supply *s);

@@ -414,7 +414,7 @@ static void sizing_trims_idle_magazines(struct kunit *test)
 	f->t.depot_low = 0;
 	f->t.magazine_size = 16;
 	give_new(test, s, 16);
-	/* A new magazine's low mark is 0: its first tick trims nothing. */
+	/* A new magazine's mark is 0 in interval 0: that tick trims nothing. */
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		ds_supply_tick(s);
 		KUNIT_EXPECT_EQ_MSG(test, mag_of(f)->nr, want[i], "tick %u", i);
@@ -444,8 +444,11 @@ static void sizing_trims_idle_magazines(struct kunit *test)
 	}
 	KUNIT_ASSERT_EQ(test, smp_call_function_single(cpu, give_there, &rg, 1), 0);
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 8U);
-	tick_n(s, 2);
+	/* No take there since it was made: all of it was unused. */
+	ds_supply_tick(s);
 	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 5U);
+	ds_supply_tick(s);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(s->mags, cpu)->nr, 4U);
 }
 
 /*

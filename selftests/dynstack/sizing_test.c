@@ -140,7 +140,7 @@ TEST_F_TIMEOUT(sizing, idle_supply_shrinks_to_its_floor, 120)
 		;
 	/*
 	 * log2(depot_high) + 1 ticks for the depot; the magazines halve in the
-	 * same ticks, but only in those their CPU spent idle. Four times that
+	 * same ticks, down to what their CPU's wakeups take. Four times that
 	 * leaves room for a busy guest and the debug kernel.
 	 */
 	bound = 4.0 * (ticks + 1) * TICK_MS / 1000;
