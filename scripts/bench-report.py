@@ -53,7 +53,8 @@ def main():
     mem = [r for r in rows if r.get("kind") == "memory"]
     md.append("## Kernel-stack memory with sleeping threads\n")
     md.append("KernelStack from /proc/meminfo with the workload asleep (whole system; "
-              "`supply` is what dynstack.ko's magazines, depot and reserve hold besides). "
+              "`supply` is what dynstack.ko's magazines, depot and reserve hold besides, "
+              "the mean of 5 samples a second apart once settled). "
               "`mix`: threads in futex wait, pipe read, epoll_wait, nanosleep, accept and "
               "FIFO read; `deep`: each thread first sends over TCP on loopback and polls "
               "256 descriptors, then sleeps in read.\n")

@@ -69,6 +69,16 @@ unload() {
 supply_pages() {
 	echo $(($(stat_of magazine_pages) + $(stat_of depot_pages) + $(stat_of reserve_pages)))
 }
+# The supply in kB, the mean of 5 samples a second apart: at rest it still
+# moves by tens of pages as the shell's own wakeups take and give them.
+supply_mean_kb() {
+	sm_sum=0
+	for sm_i in 1 2 3 4 5; do
+		sm_sum=$((sm_sum + $(supply_pages)))
+		sleep 1
+	done
+	echo $((sm_sum * 4 / 5))
+}
 # Sleep until the number "$1" prints stops falling: at least 3 s, at most 20.
 until_flat() {
 	prev=$($1)
@@ -164,7 +174,8 @@ for n in $(echo "$BENCH_SIZES" | tr , " "); do
 		res=-1
 		[ -f /sys/kernel/mm/dynstack/core/resident_pages ] &&
 			res=$(cat /sys/kernel/mm/dynstack/core/resident_pages)
-		supply=$(($(supply_pages) * 4))
+		supply=0
+		[ -f /sys/kernel/mm/dynstack/stats/magazine_pages ] && supply=$(supply_mean_kb)
 		echo "{\"kind\":\"memory\",\"state\":\"$state\",\"workload\":\"$wl\",\"threads\":$n,\"tasks\":$tasks,\"kthreads\":$kt,\"kernel_stack_kb\":$(kstack),\"resident_pages\":$res,\"supply_kb\":$supply,\"mem_free_kb\":$(sed -n 's/^MemFree: *\([0-9]*\).*/\1/p' /proc/meminfo)}" >&3
 		echo "bench: $state $wl $n threads: KernelStack $(kstack) kB"
 		depth_report "$wl $n" "$dp0"
