@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/irq_work.h>
 #include <linux/kthread.h>
+#include <linux/sched.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 
@@ -125,6 +126,15 @@ int ds_refill_init(const struct ds_tunables *t)
 		err = PTR_ERR(refill_worker);
 		goto destroy_supply;
 	}
+	/*
+	 * Above every fair task, as the core's kdynstackd is: a wake storm
+	 * makes hundreds of threads runnable at once, and a nice-0 worker
+	 * among them got to fill the supply only after the storm it was for
+	 * (sizing_test's storm grew the target 2-3 times instead of 6-7, one
+	 * run in four). The lowest RT priority, so no RT task waits for it;
+	 * its work is short: a refill to the target, a trim, the tick.
+	 */
+	sched_set_fifo_low(refill_worker->task);
 	err = ds_supply_refill(&ds_main_supply, GFP_KERNEL);
 	if (err) {
 		pr_err("cannot fill the reserve of %u pages\n",
