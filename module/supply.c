@@ -263,14 +263,18 @@ int ds_supply_refill(struct ds_supply *s, gfp_t gfp)
 			break;
 		}
 		s->refilled++;
+		/*
+		 * Acting on the last growth, wherever the page goes: a dry take
+		 * from now on is demand outrunning the refill, and may grow it
+		 * again. (Only a push to the depot counted before: a storm
+		 * that kept the reserve short stopped the growth.)
+		 */
+		s->growing = false;
 		/* The reserve first: it gates admission. */
-		if (s->reserve_nr < READ_ONCE(t->reserve_pages)) {
+		if (s->reserve_nr < READ_ONCE(t->reserve_pages))
 			push(&s->reserve, &s->reserve_nr, page);
-		} else {
+		else
 			push(&s->depot, &s->depot_nr, page);
-			/* Acting on the last growth: a dry take may grow it again. */
-			s->growing = false;
-		}
 		raw_spin_unlock_irq(&s->lock);
 		cond_resched();
 	}

@@ -70,7 +70,7 @@ struct ds_supply {
 	 * halves it.
 	 */
 	unsigned long target;
-	/* Under @lock: it grew, and neither the refill nor a tick ran since. */
+	/* Under @lock: it grew, and the refill made no page nor a tick ran since. */
 	bool growing;
 	/* Under @lock: pages moved from the depot to restock a magazine. */
 	u64 restocked;
