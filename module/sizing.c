@@ -49,11 +49,11 @@ unsigned long ds_sizing_trim_line(struct ds_supply *s)
  * Double it, to at least twice this take and at most depot_high, then not
  * again until the refill has made a page (for the reserve or the depot)
  * or found the depot half full, or a tick has passed: dry takes before
- * the refill thread got to
- * run are the same shortage seen again, while a dry take although the
- * refill is filling is demand outrunning it. So a lone wakeup after a long
- * idle spell costs a few pages, and a storm reaches depot_high within
- * log2(depot_high / @nr) growths. s->lock held.
+ * the refill thread got to run are the same shortage seen again, while a
+ * dry take although the refill is filling is demand outrunning it. So a
+ * lone wakeup after a long idle spell costs a few pages, and a storm
+ * reaches depot_high within log2(depot_high / @nr) growths. s->lock
+ * held.
  */
 void ds_sizing_grow(struct ds_supply *s, unsigned int nr)
 {
