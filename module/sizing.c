@@ -70,6 +70,20 @@ void ds_sizing_grow(struct ds_supply *s, unsigned int nr)
 }
 
 /*
+ * The pages @mag held all along this interval: down to its low mark if a
+ * take started it, all of them if none did. @interval is s->interval.
+ */
+static unsigned int magazine_unused(const struct ds_magazine *mag,
+				    unsigned long interval)
+{
+	unsigned int nr = READ_ONCE(mag->nr);
+
+	if (READ_ONCE(mag->interval) != interval)
+		return nr;
+	return min(READ_ONCE(mag->low), nr);
+}
+
+/*
  * on_each_cpu_cond(): did @cpu's magazine hold, all along this interval,
  * more than one worst-case wakeup? Then an IPI has it give half of the
  * rest back. A magazine at its working set plus the floor, or below,
@@ -82,13 +96,13 @@ static bool magazine_has_unused(int cpu, void *info)
 {
 	struct ds_supply *s = info;
 
-	return ds_magazine_unused(per_cpu_ptr(s->mags, cpu), s->interval) >
+	return magazine_unused(per_cpu_ptr(s->mags, cpu), s->interval) >
 	       DS_MAG_FLOOR && housekeeping_cpu(cpu, HK_TYPE_TICK);
 }
 
 /*
  * On its own CPU, IRQs off (IPI from ds_supply_tick()): of the pages this
- * magazine held all along this interval (ds_magazine_unused()), those
+ * magazine held all along this interval (magazine_unused()), those
  * above DS_MAG_FLOOR are unused beyond one worst-case wakeup; half of
  * them go back (rounded up), a short reserve first. So an idle magazine
  * falls to DS_MAG_FLOOR by halves, a busy one to its working set plus
@@ -99,7 +113,7 @@ static void trim_magazine(void *info)
 {
 	struct ds_supply *s = info;
 	struct ds_magazine *mag = this_cpu_ptr(s->mags);
-	unsigned int unused = ds_magazine_unused(mag, s->interval);
+	unsigned int unused = magazine_unused(mag, s->interval);
 	unsigned int keep;
 
 	if (unused <= DS_MAG_FLOOR)

@@ -92,20 +92,6 @@ struct ds_supply {
 	unsigned long interval ____cacheline_aligned_in_smp;
 };
 
-/*
- * The pages @mag held all along this interval: down to its low mark if a
- * take started it, all of them if none did. @interval is s->interval.
- */
-static inline unsigned int ds_magazine_unused(const struct ds_magazine *mag,
-					      unsigned long interval)
-{
-	unsigned int nr = READ_ONCE(mag->nr);
-
-	if (READ_ONCE(mag->interval) != interval)
-		return nr;
-	return min(READ_ONCE(mag->low), nr);
-}
-
 int ds_supply_init(struct ds_supply *s, const struct ds_tunables *t,
 		   void (*kick)(struct ds_supply *s));
 /* Frees every page: only when no hook can run (after unregister). */
