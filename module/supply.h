@@ -2,7 +2,8 @@
 /*
  * dynstack.ko page supply (supply.c): per-CPU magazines, a depot and an
  * emergency reserve of zero-filled pages, with the depot sized by demand
- * (sizing.c). A mechanism with no global state: refill.c owns the module's
+ * (sizing.c) and its levels and counters read by supply_stats.c. A
+ * mechanism with no global state: refill.c owns the module's
  * instance, the thread that refills it and the sizing tick's clock.
  */
 #ifndef _DYNSTACK_SUPPLY_H
