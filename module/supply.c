@@ -87,6 +87,8 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	struct ds_magazine *mag = this_cpu_ptr(s->mags);
 	struct ds_cpu_stats *st = this_cpu_ptr(s->stats);
 	unsigned long interval = READ_ONCE(s->interval);
+	unsigned int size = min_t(unsigned int, READ_ONCE(s->t->magazine_size), DS_MAG_MAX);
+	unsigned int floor = min_t(unsigned int, DS_MAG_FLOOR, size);
 	unsigned int n = 0, want, d = 0, r = 0;
 	bool kick;
 
@@ -100,7 +102,8 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 		pages[n++] = mag->pages[--mag->nr];
 	mag->low = min(mag->low, mag->nr);
 	st->take_magazine += n;
-	if (n == nr)
+	/* Served, with one worst-case wakeup left: no lock. Else restock. */
+	if (n == nr && mag->nr >= floor)
 		return n;
 
 	raw_spin_lock(&s->lock);
@@ -115,16 +118,24 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	if (r || n < nr)
 		ds_sizing_grow(s, nr);
 	/*
-	 * Restock the magazine toward half its size, in the same lock hold,
-	 * with at most half of what the depot holds: a depot sized by demand
-	 * is small, and one CPU must not empty it for the others.
+	 * Restock the magazine toward half its size (at least the floor), in
+	 * the same lock hold, with at most half of what the depot holds: a
+	 * depot sized by demand is small, and one CPU must not empty it for
+	 * the others.
 	 */
-	want = min_t(unsigned int, READ_ONCE(s->t->magazine_size), DS_MAG_MAX) / 2;
-	want = min_t(unsigned long, want, mag->nr + s->depot_nr / 2);
+	want = min_t(unsigned long, max(size / 2, floor), mag->nr + s->depot_nr / 2);
 	while (mag->nr < want) {
 		mag->pages[mag->nr++] = pop(&s->depot, &s->depot_nr);
 		s->restocked++;
 	}
+	/*
+	 * Still under the floor: the next wakeup here would take from the
+	 * reserve (a burst after a quiet spell, with the magazine trimmed to
+	 * the floor and the depot to its target). Demand as surely as a dry
+	 * take: grow, and the refill kicked below fills the depot first.
+	 */
+	if (mag->nr < floor)
+		ds_sizing_grow(s, floor);
 	kick = wants_work(s);
 	raw_spin_unlock(&s->lock);
 

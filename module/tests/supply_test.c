@@ -104,6 +104,17 @@ static void drop_one(struct ds_supply *s)
 	__free_page(page);
 }
 
+/* Free what this CPU's magazine and the depot hold, behind their back. */
+static void empty(struct fixture *f)
+{
+	struct ds_magazine *mag = mag_of(f);
+
+	while (mag->nr)
+		__free_page(mag->pages[--mag->nr]);
+	while (f->s.depot_nr)
+		drop_one(&f->s);
+}
+
 static unsigned int take(struct ds_supply *s, struct page **pages, int n)
 {
 	unsigned int got;
@@ -161,9 +172,12 @@ static void supply_take_restocks_magazine(struct kunit *test)
 	add_pages(test, &s->depot, &s->depot_nr, 10);
 	got = take(s, pages, 1);
 	put_back(pages, got);
-	/* One from the depot, and the magazine refilled to half its size. */
-	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 2U);
-	KUNIT_EXPECT_EQ(test, s->depot_nr, 7UL);
+	/*
+	 * One from the depot, and the magazine refilled to half its size
+	 * (2), but at least to one worst-case wakeup (3).
+	 */
+	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 3U);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 6UL);
 }
 
 static void supply_give_overflow(struct kunit *test)
@@ -246,14 +260,18 @@ static void sizing_grows_on_demand(struct kunit *test)
 
 	f->t.depot_low = 0;
 	f->t.reserve_pages = 0;		/* so only growth asks for a refill */
-	/* Served from the depot: no growth, nothing to do. */
-	add_pages(test, &s->depot, &s->depot_nr, 3);
+	/*
+	 * Served from the depot, which restocks the magazine to its floor:
+	 * no growth, nothing to do.
+	 */
+	add_pages(test, &s->depot, &s->depot_nr, 10);
 	got = take(s, pages, 3);
 	put_back(pages, got);
 	ds_supply_levels(s, &lv);
 	KUNIT_EXPECT_EQ(test, lv.target, 0ULL);
 	KUNIT_EXPECT_EQ(test, lv.grown, 0ULL);
 	KUNIT_EXPECT_EQ(test, kicks, 0);
+	empty(f);
 
 	/* Dry: doubled to twice the take, and the refill is asked for. */
 	got = take(s, pages, 3);
@@ -326,6 +344,53 @@ static void sizing_grows_again_after_gives(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lv.target, 6ULL);
 }
 
+/*
+ * A take the magazine serves but that leaves it under one worst-case
+ * wakeup, with a depot that cannot restock it, is demand too: the target
+ * grows and the refill is asked for at once, so that the next wakeup on
+ * this CPU finds the depot filled instead of taking from the reserve (a
+ * burst of wakeups after a quiet spell). A take that leaves the floor in
+ * the magazine takes no lock and asks for nothing.
+ */
+static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct ds_supply_levels lv;
+	struct ds_cpu_stats st;
+	struct page *pages[3];
+	unsigned int got;
+
+	f->t.depot_low = 0;
+	f->t.reserve_pages = 3;
+	KUNIT_ASSERT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	kicks = 0;
+	give_new(test, s, 4);		/* the magazine's size */
+	got = take(s, pages, 1);	/* 3 left: the floor */
+	put_back(pages, got);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 0ULL);
+	KUNIT_EXPECT_EQ(test, kicks, 0);
+
+	got = take(s, pages, 3);	/* served, 0 left, the depot dry */
+	KUNIT_EXPECT_EQ(test, got, 3U);
+	put_back(pages, got);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 6ULL);
+	KUNIT_EXPECT_EQ(test, lv.grown, 1ULL);
+	KUNIT_EXPECT_EQ(test, kicks, 1);
+
+	/* The refill runs before the next wakeup: it takes no reserve page. */
+	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	got = take(s, pages, 3);
+	KUNIT_EXPECT_EQ(test, got, 3U);
+	put_back(pages, got);
+	ds_supply_stats(s, -1, &st);
+	KUNIT_EXPECT_EQ(test, st.take_magazine, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.take_depot, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.take_reserve, 0ULL);
+}
+
 static void tick_n(struct ds_supply *s, int n)
 {
 	while (n--)
@@ -362,14 +427,14 @@ static void sizing_shrinks_when_idle(struct kunit *test)
 	/* Busy: 8 pages taken from the depot keep a target of 16. */
 	s->target = 16;
 	add_pages(test, &s->depot, &s->depot_nr, 16);
-	got = take(s, pages, 8);	/* restocks the magazine, too */
+	got = take(s, pages, 8);	/* restocks the magazine, too (3) */
 	KUNIT_EXPECT_EQ(test, got, 8U);
 	put_back(pages, got);
 	ds_supply_tick(s);
 	ds_supply_levels(s, &lv);
 	KUNIT_EXPECT_EQ(test, lv.target, 16ULL);
 	/* Trimmed to the line only: 16 + 16, more than it holds. */
-	KUNIT_EXPECT_EQ(test, lv.depot, 6UL);
+	KUNIT_EXPECT_EQ(test, lv.depot, 5UL);
 	ds_supply_tick(s);
 	ds_supply_levels(s, &lv);
 	KUNIT_EXPECT_EQ(test, lv.target, 8ULL);
@@ -578,6 +643,7 @@ static struct kunit_case supply_cases[] = {
 	KUNIT_CASE(supply_refill_and_trim),
 	KUNIT_CASE(sizing_grows_on_demand),
 	KUNIT_CASE(sizing_grows_again_after_gives),
+	KUNIT_CASE(sizing_grows_when_the_magazine_falls_under_its_floor),
 	KUNIT_CASE(sizing_shrinks_when_idle),
 	KUNIT_CASE(sizing_trims_idle_magazines),
 	KUNIT_CASE(sizing_trims_magazines_to_working_set),
