@@ -90,7 +90,7 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	unsigned int size = min_t(unsigned int, READ_ONCE(s->t->magazine_size), DS_MAG_MAX);
 	unsigned int floor = min_t(unsigned int, DS_MAG_FLOOR, size);
 	unsigned int n = 0, want, d = 0, r = 0;
-	bool kick;
+	bool served, kick;
 
 	lockdep_assert_irqs_disabled();
 	/* The first take since the tick: the magazine's low mark restarts. */
@@ -103,7 +103,8 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	mag->low = min(mag->low, mag->nr);
 	st->take_magazine += n;
 	/* Served, with one worst-case wakeup left: no lock. Else restock. */
-	if (n == nr && mag->nr >= floor)
+	served = n == nr;
+	if (served && mag->nr >= floor)
 		return n;
 
 	raw_spin_lock(&s->lock);
@@ -118,12 +119,15 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	if (r || n < nr)
 		ds_sizing_grow(s, nr);
 	/*
-	 * Restock the magazine toward half its size (at least the floor), in
-	 * the same lock hold, with at most half of what the depot holds: a
-	 * depot sized by demand is small, and one CPU must not empty it for
-	 * the others.
+	 * Restock the magazine in the same lock hold: after a take it could
+	 * not serve, toward half its size; after one it served, only to the
+	 * floor, or a magazine the tick trimmed would fill up again at its
+	 * next wakeup. With at most half of what the depot holds: a depot
+	 * sized by demand is small, and one CPU must not empty it for the
+	 * others.
 	 */
-	want = min_t(unsigned long, max(size / 2, floor), mag->nr + s->depot_nr / 2);
+	want = served ? floor : max(size / 2, floor);
+	want = min_t(unsigned long, want, mag->nr + s->depot_nr / 2);
 	while (mag->nr < want) {
 		mag->pages[mag->nr++] = pop(&s->depot, &s->depot_nr);
 		s->restocked++;

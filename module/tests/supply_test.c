@@ -349,8 +349,9 @@ static void sizing_grows_again_after_gives(struct kunit *test)
  * wakeup, with a depot that cannot restock it, is demand too: the target
  * grows and the refill is asked for at once, so that the next wakeup on
  * this CPU finds the depot filled instead of taking from the reserve (a
- * burst of wakeups after a quiet spell). A take that leaves the floor in
- * the magazine takes no lock and asks for nothing.
+ * burst of wakeups after a quiet spell), and is restocked to the floor
+ * only. A take that leaves the floor in the magazine takes no lock and
+ * asks for nothing.
  */
 static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *test)
 {
@@ -389,6 +390,16 @@ static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *t
 	KUNIT_EXPECT_EQ(test, st.take_magazine, 4ULL);
 	KUNIT_EXPECT_EQ(test, st.take_depot, 3ULL);
 	KUNIT_EXPECT_EQ(test, st.take_reserve, 0ULL);
+
+	/* A take it served restocks it to the floor only, not half its size. */
+	f->t.magazine_size = 16;
+	empty(f);
+	add_pages(test, &s->depot, &s->depot_nr, 10);
+	give_new(test, s, 3);
+	got = take(s, pages, 3);
+	put_back(pages, got);
+	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 3U);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 7UL);
 }
 
 static void tick_n(struct ds_supply *s, int n)
