@@ -126,6 +126,18 @@ static unsigned int take(struct ds_supply *s, struct page **pages, int n)
 	return got;
 }
 
+/* The pages takes got from each tier so far, summed over CPUs. */
+static void expect_taken(struct kunit *test, struct ds_supply *s,
+			 u64 magazine, u64 depot, u64 reserve)
+{
+	struct ds_cpu_stats st;
+
+	ds_supply_stats(s, -1, &st);
+	KUNIT_EXPECT_EQ(test, st.take_magazine, magazine);
+	KUNIT_EXPECT_EQ(test, st.take_depot, depot);
+	KUNIT_EXPECT_EQ(test, st.take_reserve, reserve);
+}
+
 static void put_back(struct page **pages, unsigned int n)
 {
 	while (n--)
@@ -147,10 +159,7 @@ static void supply_take_order(struct kunit *test)
 	got = take(s, pages, 6);
 	KUNIT_EXPECT_EQ(test, got, 6U);
 	put_back(pages, got);
-	ds_supply_stats(s, -1, &st);
-	KUNIT_EXPECT_EQ(test, st.take_magazine, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.take_depot, 3ULL);
-	KUNIT_EXPECT_EQ(test, st.take_reserve, 1ULL);
+	expect_taken(test, s, 2, 3, 1);
 	KUNIT_EXPECT_EQ(test, s->reserve_nr, 1UL);
 	/* The reserve was touched and the depot is empty: a refill is asked. */
 	KUNIT_EXPECT_GT(test, kicks, 0);
@@ -358,7 +367,6 @@ static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *t
 	struct fixture *f = test->priv;
 	struct ds_supply *s = &f->s;
 	struct ds_supply_levels lv;
-	struct ds_cpu_stats st;
 	struct page *pages[3];
 	unsigned int got;
 
@@ -386,10 +394,7 @@ static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *t
 	got = take(s, pages, 3);
 	KUNIT_EXPECT_EQ(test, got, 3U);
 	put_back(pages, got);
-	ds_supply_stats(s, -1, &st);
-	KUNIT_EXPECT_EQ(test, st.take_magazine, 4ULL);
-	KUNIT_EXPECT_EQ(test, st.take_depot, 3ULL);
-	KUNIT_EXPECT_EQ(test, st.take_reserve, 0ULL);
+	expect_taken(test, s, 4, 3, 0);
 
 	/* A take it served restocks it to the floor only, not half its size. */
 	f->t.magazine_size = 16;
