@@ -102,7 +102,11 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 		pages[n++] = mag->pages[--mag->nr];
 	mag->low = min(mag->low, mag->nr);
 	st->take_magazine += n;
-	/* Served, with one worst-case wakeup left: no lock. Else restock. */
+	/*
+	 * Served, with one worst-case wakeup left: no lock. Else restock.
+	 * (A magazine_size under the floor plus a wakeup restocks at every
+	 * take: that is what so small a magazine trades for its pages.)
+	 */
 	served = n == nr;
 	if (served && mag->nr >= floor)
 		return n;
@@ -133,12 +137,15 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 		s->restocked++;
 	}
 	/*
-	 * Still under the floor: the next wakeup here would take from the
-	 * reserve (a burst after a quiet spell, with the magazine trimmed to
-	 * the floor and the depot to its target). Demand as surely as a dry
-	 * take: grow, and the refill kicked below fills the depot first.
+	 * The magazine and the depot together hold less than one worst-case
+	 * wakeup: the next one here would take from the reserve (a burst
+	 * after a quiet spell, with the magazine trimmed to the floor and the
+	 * depot to its target). Demand as surely as a dry take: grow, and the
+	 * refill kicked below fills the depot first. A depot that still
+	 * holds the rest only needs that refill, which wants_work() asks for
+	 * once it is under half its target.
 	 */
-	if (mag->nr < floor)
+	if (mag->nr + s->depot_nr < floor)
 		ds_sizing_grow(s, floor);
 	kick = wants_work(s);
 	raw_spin_unlock(&s->lock);

@@ -29,7 +29,11 @@ struct ds_cpu_stats {
 	u64 refused;		/* switch-outs refused by admission control */
 };
 
-/* A trimmed magazine keeps one worst-case wakeup: lone wakeups stay cheap. */
+/*
+ * A magazine keeps one worst-case wakeup: a take that leaves it with less
+ * restocks it to this from the depot, and the tick trims no idle magazine
+ * below it, so a burst after a quiet spell starts from pages at hand.
+ */
 #define DS_MAG_FLOOR	(DYNSTACK_PAGES - 1)
 
 struct ds_magazine {
@@ -66,9 +70,10 @@ struct ds_supply {
 	/*
 	 * The depot target, under @lock, kept within [depot_low, depot_high]
 	 * by ds_sizing_target(): the refill fills the depot to it once it
-	 * falls below half. A take that finds the depot dry doubles it (at
-	 * least to twice the take); a tick with no take beyond the magazines
-	 * halves it.
+	 * falls below half. A take that finds the depot dry, or that leaves
+	 * the magazine and the depot with less than DS_MAG_FLOOR, doubles it
+	 * (ds_sizing_grow()); a tick halves it, down to twice the pages taken
+	 * beyond the magazines in its interval.
 	 */
 	unsigned long target;
 	/* Under @lock: it grew, and the refill made no page nor a tick ran since. */
@@ -82,7 +87,7 @@ struct ds_supply {
 	u64 refilled;		/* pages allocated into depot and reserve */
 	u64 refill_failed;	/* allocations that failed */
 	u64 trimmed;		/* pages given back to the page allocator */
-	u64 grown;		/* takes that found the depot dry and raised it */
+	u64 grown;		/* takes that raised it (dry depot, or under the floor) */
 	u64 shrunk;		/* idle ticks that lowered the target */
 	/*
 	 * The sizing tick's interval, bumped by each tick after it trimmed

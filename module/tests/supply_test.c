@@ -355,12 +355,13 @@ static void sizing_grows_again_after_gives(struct kunit *test)
 
 /*
  * A take the magazine serves but that leaves it under one worst-case
- * wakeup, with a depot that cannot restock it, is demand too: the target
- * grows and the refill is asked for at once, so that the next wakeup on
- * this CPU finds the depot filled instead of taking from the reserve (a
- * burst of wakeups after a quiet spell), and is restocked to the floor
- * only. A take that leaves the floor in the magazine takes no lock and
- * asks for nothing.
+ * wakeup, with a depot that cannot make up the rest, is demand too: the
+ * target grows and the refill is asked for at once, so that the next
+ * wakeup on this CPU finds the depot filled instead of taking from the
+ * reserve (a burst of wakeups after a quiet spell). A depot that can
+ * make it up is only refilled, and a magazine that served the take is
+ * restocked to the floor only. A take that leaves the floor in the
+ * magazine takes no lock and asks for nothing.
  */
 static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *test)
 {
@@ -375,11 +376,14 @@ static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *t
 	KUNIT_ASSERT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
 	kicks = 0;
 	give_new(test, s, 4);		/* the magazine's size */
+	/* A short reserve: the locked path would kick, the lock-free one not. */
+	f->t.reserve_pages = 4;
 	got = take(s, pages, 1);	/* 3 left: the floor */
 	put_back(pages, got);
 	ds_supply_levels(s, &lv);
 	KUNIT_EXPECT_EQ(test, lv.target, 0ULL);
 	KUNIT_EXPECT_EQ(test, kicks, 0);
+	f->t.reserve_pages = 3;
 
 	got = take(s, pages, 3);	/* served, 0 left, the depot dry */
 	KUNIT_EXPECT_EQ(test, got, 3U);
@@ -389,12 +393,23 @@ static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *t
 	KUNIT_EXPECT_EQ(test, lv.grown, 1ULL);
 	KUNIT_EXPECT_EQ(test, kicks, 1);
 
-	/* The refill runs before the next wakeup: it takes no reserve page. */
+	/*
+	 * The refill runs before the next wakeup: it takes no reserve page,
+	 * and leaves the magazine 1 page and the depot 2, one worst-case
+	 * wakeup between them: the depot is refilled, the target stays.
+	 */
 	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	kicks = 0;
 	got = take(s, pages, 3);
 	KUNIT_EXPECT_EQ(test, got, 3U);
 	put_back(pages, got);
 	expect_taken(test, s, 4, 3, 0);
+	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 1U);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 2UL);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 6ULL);
+	KUNIT_EXPECT_EQ(test, lv.grown, 1ULL);
+	KUNIT_EXPECT_EQ(test, kicks, 1);
 
 	/* A take it served restocks it to the floor only, not half its size. */
 	f->t.magazine_size = 16;
