@@ -69,7 +69,9 @@ init)
 export)
 	cd "$dev"
 	rm -f "$top"/kernel/patches/*.patch
-	git format-patch -q -s --no-signature --zero-commit --cover-letter \
+	# Blob names in the index lines at a fixed length: git's default
+	# depends on how the tree's objects happen to be packed.
+	git -c core.abbrev=9 format-patch -q -s --no-signature --zero-commit --cover-letter \
 		--cover-from-description=subject -o "$top/kernel/patches" base..HEAD
 	# Empty context lines as empty lines (GNU diff --suppress-blank-empty,
 	# which git am and patch accept): checkpatch run on a patch that git
