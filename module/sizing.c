@@ -2,8 +2,8 @@
 /*
  * dynstack.ko page supply, demand sizing: the depot target that the refill
  * fills to, grown at once by a take that finds the depot dry or leaves
- * less than one worst-case wakeup at hand, and halved by a tick while
- * nothing needs the depot; the same tick trims each magazine to its
+ * its magazine under the floor with no refill due, and halved by a tick
+ * while nothing needs the depot; the same tick trims each magazine to its
  * working set.
  *
  * Why: a depot kept between fixed watermarks held 1.3 MB on an idle
@@ -47,16 +47,16 @@ unsigned long ds_sizing_trim_line(struct ds_supply *s)
 
 /*
  * A take of @nr pages found the depot dry, or left this CPU's magazine
- * and the depot together short of one worst-case wakeup (@nr is then
- * DS_MAG_FLOOR): demand is above the target. Double it, to at least
- * twice this take and at most depot_high, then not again until the
- * refill has made a page (for the reserve or the depot) or found the
- * depot half full, or a tick has passed: dry takes before
- * the refill thread got to run are the same shortage seen again, while a
- * dry take although the refill is filling is demand outrunning it. So a
- * lone wakeup after a long idle spell costs a few pages, and a storm
- * reaches depot_high within log2(depot_high / @nr) growths. s->lock
- * held.
+ * under its floor without a depot that both makes up the rest and is
+ * being refilled (@nr is then the floor; ds_supply_take()): demand is
+ * above the target. Double it, to at least twice this take and at most
+ * depot_high, then not again until the refill has made a page (for the
+ * reserve or the depot) or found the depot half full, or a tick has
+ * passed: dry takes before the refill thread got to run are the same
+ * shortage seen again, while a dry take although the refill is filling
+ * is demand outrunning it. So a lone wakeup after a long idle spell costs
+ * a few pages, and a storm reaches depot_high within
+ * log2(depot_high / @nr) growths. s->lock held.
  */
 void ds_sizing_grow(struct ds_supply *s, unsigned int nr)
 {
@@ -144,8 +144,8 @@ static void trim_magazine(void *info)
  * plus the floor). So an idle supply is at its floor within
  * max(log2(depot_high), log2(magazine_size)) + 2 ticks, a busy magazine
  * at its working set plus the floor within log2(magazine_size) + 2, and a
- * wakeup that finds the depot dry (or leaves less than one worst-case
- * wakeup at hand) doubles the target again at once.
+ * wakeup that finds the depot dry (or leaves its magazine under the
+ * floor with no refill due) doubles the target again at once.
  * Process context, sleeps; one caller at a time (demand_seen, interval).
  */
 void ds_supply_tick(struct ds_supply *s)

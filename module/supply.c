@@ -104,8 +104,9 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	st->take_magazine += n;
 	/*
 	 * Served, with one worst-case wakeup left: no lock. Else restock.
-	 * (A magazine_size under the floor plus a wakeup restocks at every
-	 * take: that is what so small a magazine trades for its pages.)
+	 * (So a take of nr pages locks unless the magazine held the floor
+	 * plus nr; with magazine_size at the floor or less, every take does:
+	 * what so small a magazine trades for its pages.)
 	 */
 	served = n == nr;
 	if (served && mag->nr >= floor)
@@ -137,15 +138,20 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 		s->restocked++;
 	}
 	/*
-	 * The magazine and the depot together hold less than one worst-case
-	 * wakeup: the next one here would take from the reserve (a burst
-	 * after a quiet spell, with the magazine trimmed to the floor and the
-	 * depot to its target). Demand as surely as a dry take: grow, and the
-	 * refill kicked below fills the depot first. A depot that still
-	 * holds the rest only needs that refill, which wants_work() asks for
-	 * once it is under half its target.
+	 * Still under the floor: the next wakeup here needs the depot. If
+	 * the magazine and the depot together hold less than one worst-case
+	 * wakeup, it would take from the reserve (a burst after a quiet
+	 * spell, with the magazine trimmed to the floor and the depot to its
+	 * target); and if the depot is not under half its target, no refill
+	 * is due to fill it (at a target of 0, none ever is), so the wakeup
+	 * after would. Either is demand as surely as a dry take: grow, and
+	 * the refill kicked below fills the depot first. Only a depot that
+	 * holds the rest and is being refilled anyway (wants_work()) leaves
+	 * the target alone: the growth would double it for nothing.
 	 */
-	if (mag->nr + s->depot_nr < floor)
+	if (mag->nr < floor &&
+	    (mag->nr + s->depot_nr < floor ||
+	     s->depot_nr >= DIV_ROUND_UP(ds_sizing_target(s), 2)))
 		ds_sizing_grow(s, floor);
 	kick = wants_work(s);
 	raw_spin_unlock(&s->lock);

@@ -30,9 +30,12 @@ struct ds_cpu_stats {
 };
 
 /*
- * A magazine keeps one worst-case wakeup: a take that leaves it with less
- * restocks it to this from the depot, and the tick trims no idle magazine
- * below it, so a burst after a quiet spell starts from pages at hand.
+ * A magazine keeps one worst-case wakeup, its floor (this, or
+ * magazine_size if smaller): a take that leaves it with less restocks it
+ * from the depot, to the floor if the magazine served the take and toward
+ * half its size if not, with at most half the depot; and the tick trims
+ * no idle magazine below it, so a burst after a quiet spell starts from
+ * pages at hand.
  */
 #define DS_MAG_FLOOR	(DYNSTACK_PAGES - 1)
 
@@ -71,9 +74,9 @@ struct ds_supply {
 	 * The depot target, under @lock, kept within [depot_low, depot_high]
 	 * by ds_sizing_target(): the refill fills the depot to it once it
 	 * falls below half. A take that finds the depot dry, or that leaves
-	 * the magazine and the depot with less than DS_MAG_FLOOR, doubles it
-	 * (ds_sizing_grow()); a tick halves it, down to twice the pages taken
-	 * beyond the magazines in its interval.
+	 * its magazine under the floor with no refill due to make it up,
+	 * doubles it (ds_sizing_grow()); a tick halves it, down to twice the
+	 * pages taken beyond the magazines in its interval.
 	 */
 	unsigned long target;
 	/* Under @lock: it grew, and the refill made no page nor a tick ran since. */

@@ -358,10 +358,10 @@ static void sizing_grows_again_after_gives(struct kunit *test)
  * wakeup, with a depot that cannot make up the rest, is demand too: the
  * target grows and the refill is asked for at once, so that the next
  * wakeup on this CPU finds the depot filled instead of taking from the
- * reserve (a burst of wakeups after a quiet spell). A depot that can
- * make it up is only refilled, and a magazine that served the take is
- * restocked to the floor only. A take that leaves the floor in the
- * magazine takes no lock and asks for nothing.
+ * reserve (a burst of wakeups after a quiet spell). A depot that makes
+ * it up and is under half its target is only refilled, and a magazine
+ * that served the take is restocked to the floor only. A take that
+ * leaves the floor in the magazine takes no lock and asks for nothing.
  */
 static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *test)
 {
@@ -394,9 +394,10 @@ static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *t
 	KUNIT_EXPECT_EQ(test, kicks, 1);
 
 	/*
-	 * The refill runs before the next wakeup: it takes no reserve page,
-	 * and leaves the magazine 1 page and the depot 2, one worst-case
-	 * wakeup between them: the depot is refilled, the target stays.
+	 * The refill runs before the next wakeup, which takes no reserve
+	 * page and leaves the magazine 1 page and the depot 2, under half
+	 * its target: one worst-case wakeup between them, and a refill due.
+	 * The refill is asked for, the target stays.
 	 */
 	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
 	kicks = 0;
@@ -420,6 +421,36 @@ static void sizing_grows_when_the_magazine_falls_under_its_floor(struct kunit *t
 	put_back(pages, got);
 	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 3U);
 	KUNIT_EXPECT_EQ(test, s->depot_nr, 7UL);
+}
+
+/*
+ * The same take with the depot at a target of 0 (an idle spell): the 2
+ * pages left in the depot make up the magazine's floor, but no refill is
+ * due to replace them, so the wakeup after the next would take from the
+ * reserve. The target grows, and the refill is asked for at once.
+ */
+static void sizing_grows_when_no_refill_is_due(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct ds_supply_levels lv;
+	struct page *pages[3];
+	unsigned int got;
+
+	f->t.depot_low = 0;
+	KUNIT_ASSERT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	give_new(test, s, 3);		/* the floor */
+	add_pages(test, &s->depot, &s->depot_nr, 3);
+	kicks = 0;
+	got = take(s, pages, 3);
+	KUNIT_EXPECT_EQ(test, got, 3U);
+	put_back(pages, got);
+	KUNIT_EXPECT_EQ(test, mag_of(f)->nr, 1U);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 2UL);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 6ULL);
+	KUNIT_EXPECT_EQ(test, lv.grown, 1ULL);
+	KUNIT_EXPECT_EQ(test, kicks, 1);
 }
 
 static void tick_n(struct ds_supply *s, int n)
@@ -675,6 +706,7 @@ static struct kunit_case supply_cases[] = {
 	KUNIT_CASE(sizing_grows_on_demand),
 	KUNIT_CASE(sizing_grows_again_after_gives),
 	KUNIT_CASE(sizing_grows_when_the_magazine_falls_under_its_floor),
+	KUNIT_CASE(sizing_grows_when_no_refill_is_due),
 	KUNIT_CASE(sizing_shrinks_when_idle),
 	KUNIT_CASE(sizing_trims_idle_magazines),
 	KUNIT_CASE(sizing_trims_magazines_to_working_set),
