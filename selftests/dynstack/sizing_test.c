@@ -246,13 +246,19 @@ TEST_F_TIMEOUT(sizing, idle_supply_shrinks_to_its_floor, 120)
  * Threads whose stacks were taken, woken all at once, find the depot dry:
  * the target grows at once, and falls back to the floor once they sleep
  * again. Every thread runs meanwhile. How far it grows depends on how far
- * the storm outruns the refill thread (from 12 pages, when the refill
- * kept up on the other CPU, to depot_high): logged, not asserted.
+ * the storm outruns the refill thread: from 12 pages when the refill kept
+ * up on the other CPU (a CI boot: no page from the reserve) to
+ * depot_high when it did not (hundreds of pages from the reserve, and
+ * wakeups that waited). So it must grow, and grow again once the storm
+ * has outrun the refill: each growth waits for the refill thread to make
+ * a page (ds_sizing_grow()), and that thread runs at RT priority so that
+ * a storm cannot starve it: one that drew 64 pages from the reserve, or
+ * waited for them, saw it run meanwhile.
  */
 TEST_F_TIMEOUT(sizing, wake_storm_grows_it_then_it_shrinks, 300)
 {
 	int nr = ds_env_int("DYNSTACK_SIZING_THREADS", 1000);
-	long grown0, peak = 0, short0, res0;
+	long grown0, grown, beyond, peak = 0, short0, res0;
 	pthread_t *tids;
 	double took;
 
@@ -282,12 +288,13 @@ TEST_F_TIMEOUT(sizing, wake_storm_grows_it_then_it_shrinks, 300)
 	ASSERT_EQ(atomic_load(&done[1]), nr);
 	if (stat("depot_target") > peak)
 		peak = stat("depot_target");
-	TH_LOG("storm of %d wakeups: target grew %ld times, peak %ld pages; %ld from the reserve, %ld short",
-	       nr, stat("supply_grown") - grown0, peak, stat("take_reserve") - res0,
-	       stat("take_short") - short0);
-	EXPECT_GT(stat("supply_grown") - grown0, 0);
-	/* Above the idle target that wait_floor() saw. */
-	EXPECT_GT(peak, 0);
+	grown = stat("supply_grown") - grown0;
+	beyond = stat("take_reserve") - res0 + stat("take_short") - short0;
+	TH_LOG("storm of %d wakeups: target grew %ld times, peak %ld pages; %ld from the reserve or short",
+	       nr, grown, peak, beyond);
+	EXPECT_GT(grown, 0);
+	if (beyond >= 64)
+		EXPECT_GE(grown, 2);
 
 	/* They sleep again; the reclaim pass gives their pages back. */
 	ASSERT_GE(ds_wait_partial(nr * 9 / 10), nr * 9 / 10);
