@@ -2,9 +2,9 @@
 /*
  * dynstack.ko page supply, demand sizing: the depot target that the refill
  * fills to, grown at once by a take that finds the depot dry or leaves
- * its magazine under the floor with no refill due, and halved by a tick
- * while nothing needs the depot; the same tick trims each magazine to its
- * working set.
+ * its magazine under the floor (unless a refill is already making up the
+ * rest), and halved by a tick while nothing needs the depot; the same
+ * tick trims each magazine to its working set.
  *
  * Why: a depot kept between fixed watermarks held 1.3 MB on an idle
  * machine, a tenth of what 1000 sleeping threads save.
@@ -145,7 +145,8 @@ static void trim_magazine(void *info)
  * max(log2(depot_high), log2(magazine_size)) + 2 ticks, a busy magazine
  * at its working set plus the floor within log2(magazine_size) + 2, and a
  * wakeup that finds the depot dry (or leaves its magazine under the
- * floor with no refill due) doubles the target again at once.
+ * floor, unless a refill is already making up the rest) doubles the
+ * target again at once.
  * Process context, sleeps; one caller at a time (demand_seen, interval).
  */
 void ds_supply_tick(struct ds_supply *s)

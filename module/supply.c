@@ -145,7 +145,8 @@ unsigned int ds_supply_take(struct ds_supply *s, struct page **pages,
 	 * target); and if the depot is not under half its target, no refill
 	 * is due to fill it (at a target of 0, none ever is), so the wakeup
 	 * after would. Either is demand as surely as a dry take: grow, and
-	 * the refill kicked below fills the depot first. Only a depot that
+	 * the refill kicked below (once the depot is under half the new
+	 * target) fills the depot first. Only a depot that
 	 * holds the rest and is being refilled anyway (wants_work()) leaves
 	 * the target alone: the growth would double it for nothing.
 	 */

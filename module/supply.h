@@ -74,9 +74,10 @@ struct ds_supply {
 	 * The depot target, under @lock, kept within [depot_low, depot_high]
 	 * by ds_sizing_target(): the refill fills the depot to it once it
 	 * falls below half. A take that finds the depot dry, or that leaves
-	 * its magazine under the floor with no refill due to make it up,
-	 * doubles it (ds_sizing_grow()); a tick halves it, down to twice the
-	 * pages taken beyond the magazines in its interval.
+	 * its magazine under the floor without a depot that both makes up
+	 * the rest and is being refilled, doubles it (ds_sizing_grow()); a
+	 * tick halves it, down to twice the pages taken beyond the magazines
+	 * in its interval.
 	 */
 	unsigned long target;
 	/* Under @lock: it grew, and the refill made no page nor a tick ran since. */

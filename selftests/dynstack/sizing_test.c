@@ -253,7 +253,9 @@ TEST_F_TIMEOUT(sizing, idle_supply_shrinks_to_its_floor, 120)
  * has outrun the refill: each growth waits for the refill thread to make
  * a page (ds_sizing_grow()), and that thread runs at RT priority so that
  * a storm cannot starve it: one that drew 64 pages from the reserve, or
- * waited for them, saw it run meanwhile.
+ * waited for them, should have seen it run meanwhile (gives and
+ * kdynstackd also fill those pages, so this is not a certainty, but no
+ * boot here has come near: 7 growths with 6000 and more).
  */
 TEST_F_TIMEOUT(sizing, wake_storm_grows_it_then_it_shrinks, 300)
 {
