@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #include "dynstack_mod.h"
@@ -25,6 +26,20 @@ static DEFINE_MUTEX(reclaim_mutex);
  * queued in a module that is then freed) and after ds_reclaim_stop().
  */
 static bool stopping = true;
+/*
+ * Serialises the decision to queue the next pass (reclaim_fn() reading
+ * the interval, then queueing) with a change of the interval
+ * (ds_reclaim_reschedule()). Without it a pass that read the old
+ * interval could queue itself after the change had cancelled nothing,
+ * and that one more pass would run with the new interval of 0: a
+ * settle_ns of 0, which settles every sleeping stack's memcg charge
+ * (memcg_test saw it once). Ordering: the tunable is written before
+ * tunables_changed() calls ds_reclaim_reschedule(), and the unlock of
+ * this lock there orders it before the READ_ONCE() under the lock in
+ * reclaim_fn(). Taken with no other lock held by us but tunables_mutex
+ * (tunables_mutex -> queue_lock); only queueing calls run under it.
+ */
+static DEFINE_SPINLOCK(queue_lock);
 
 static bool reclaim_filter(struct task_struct *p, void *data)
 {
@@ -93,10 +108,12 @@ static void reclaim_fn(struct work_struct *work)
 	}
 	/* Pinned threads that exited would keep their pid namespaces alive. */
 	ds_pins_prune();
+	spin_lock(&queue_lock);
 	ms = READ_ONCE(t->reclaim_interval_ms);
 	if (ms && !READ_ONCE(stopping))
 		queue_delayed_work(system_unbound_wq, &reclaim_work,
 				   msecs_to_jiffies(ms));
+	spin_unlock(&queue_lock);
 }
 
 /* The first pass at once: savings for the tasks that already exist. */
@@ -109,17 +126,21 @@ void ds_reclaim_start(void)
 /*
  * The interval changed. 0 turns the periodic pass off at once: a pass
  * already queued would otherwise still run, and settle every stack's
- * memcg charge (its settle_ns is the interval).
+ * memcg charge (its settle_ns is the interval). A pass that is running
+ * finishes, with the interval it read, but cannot queue another
+ * (queue_lock). tunables_mutex held.
  */
 void ds_reclaim_reschedule(void)
 {
 	unsigned int ms = READ_ONCE(ds_tunables_live()->reclaim_interval_ms);
 
+	spin_lock(&queue_lock);
 	if (!ms)
 		cancel_delayed_work(&reclaim_work);
 	else if (!READ_ONCE(stopping))
 		mod_delayed_work(system_unbound_wq, &reclaim_work,
 				 msecs_to_jiffies(ms));
+	spin_unlock(&queue_lock);
 }
 
 /* cancel_delayed_work_sync() also stops a pass that queues itself again. */

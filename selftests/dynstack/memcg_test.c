@@ -266,6 +266,13 @@ static void start_settled(struct __test_metadata *_metadata,
 	usleep(500000);
 
 	self->full = cg_long("memory.current");
+	/*
+	 * With reclaim_interval_ms at 0 nothing but our pass settles: a
+	 * periodic pass that ran anyway would have lowered "full" already.
+	 */
+	ASSERT_EQ(ds_stat("core", "memcg_settled"), uncharged)
+		TH_LOG("%ld pages settled before this test's pass: reclaim_interval_ms=0 did not stop the periodic pass",
+		       ds_stat("core", "memcg_settled") - uncharged);
 	ASSERT_EQ(reclaim(self->fd), 0);
 	self->settled = cg_long("memory.current");
 	self->ks_settled = kernel_stack();
