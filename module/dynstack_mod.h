@@ -68,7 +68,7 @@ struct ds_reclaim_stats {
 int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl);
 void ds_reclaim_stats_get(struct ds_reclaim_stats *r);
 void ds_reclaim_start(void);
-/* The interval changed: the next pass is one interval from now. */
+/* A tunable changed: a new interval restarts the clock, 0 stops it. */
 void ds_reclaim_reschedule(void);
 void ds_reclaim_stop(void);
 

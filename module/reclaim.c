@@ -24,20 +24,24 @@ static DEFINE_MUTEX(reclaim_mutex);
  * While set, nothing queues a pass: before ds_reclaim_start() (a tunable
  * write between sysfs coming up and a failed load must not leave work
  * queued in a module that is then freed) and after ds_reclaim_stop().
+ * Under queue_lock.
  */
 static bool stopping = true;
+/* reclaim_interval_ms as the queue last acted on it, under queue_lock. */
+static unsigned int queued_ms;
 /*
  * Serialises the decision to queue the next pass (reclaim_fn() reading
  * the interval, then queueing) with a change of the interval
- * (ds_reclaim_reschedule()). Without it a pass that read the old
- * interval could queue itself after the change had cancelled nothing,
- * and that one more pass would run with the new interval of 0: a
- * settle_ns of 0, which settles every sleeping stack's memcg charge
- * (memcg_test saw it once). Ordering: the tunable is written before
- * tunables_changed() calls ds_reclaim_reschedule(), and the unlock of
- * this lock there orders it before the READ_ONCE() under the lock in
- * reclaim_fn(). Taken with no other lock held by us but tunables_mutex
- * (tunables_mutex -> queue_lock); only queueing calls run under it.
+ * (ds_reclaim_reschedule()), and both with start and stop. Without it a
+ * pass that read the old interval could queue itself after the change
+ * had cancelled nothing (memcg_test saw it once). With it, either the
+ * change takes the lock first: it wrote the tunable before
+ * tunables_changed() called ds_reclaim_reschedule(), and its unlock
+ * orders that write before the READ_ONCE() under the lock in
+ * reclaim_fn(), which sees the new interval; or the pass takes it first,
+ * reads either value, and the change then cancels or moves what it
+ * queued. Lock order: tunables_mutex -> queue_lock; only queueing calls,
+ * which do not sleep, run under it, and only from process context.
  */
 static DEFINE_SPINLOCK(queue_lock);
 
@@ -90,13 +94,20 @@ static void reclaim_fn(struct work_struct *work)
 	};
 
 	/*
+	 * An interval of 0 is off: a pass queued before the change, that
+	 * the change could not cancel because it had already started,
+	 * passes nothing. Its settle_ns of 0 would settle every sleeping
+	 * stack's memcg charge, which only DYNSTACK_IOC_RECLAIM asks for.
+	 */
+
+	/*
 	 * Below the reserve nothing is taken, and nothing flows back from
 	 * switch-outs either: make sure the worker keeps trying to refill,
 	 * or admission would stay closed for good once allocations recover.
 	 */
 	if (!ds_supply_admit(&ds_main_supply)) {
 		ds_refill_kick();
-	} else {
+	} else if (ms) {
 		/* Passes are cheap when there is nothing left; cap them anyway. */
 		for (int i = 0; i < 64; i++) {
 			struct dynstack_reclaim_ctl pass = ctl;
@@ -110,42 +121,56 @@ static void reclaim_fn(struct work_struct *work)
 	ds_pins_prune();
 	spin_lock(&queue_lock);
 	ms = READ_ONCE(t->reclaim_interval_ms);
-	if (ms && !READ_ONCE(stopping))
+	if (ms && !stopping)
 		queue_delayed_work(system_unbound_wq, &reclaim_work,
 				   msecs_to_jiffies(ms));
 	spin_unlock(&queue_lock);
 }
 
-/* The first pass at once: savings for the tasks that already exist. */
+/*
+ * The first pass at once: savings for the tasks that already exist;
+ * none if reclaim_interval_ms is 0.
+ */
 void ds_reclaim_start(void)
 {
-	WRITE_ONCE(stopping, false);
-	queue_delayed_work(system_unbound_wq, &reclaim_work, 0);
+	spin_lock(&queue_lock);
+	stopping = false;
+	queued_ms = READ_ONCE(ds_tunables_live()->reclaim_interval_ms);
+	if (queued_ms)
+		queue_delayed_work(system_unbound_wq, &reclaim_work, 0);
+	spin_unlock(&queue_lock);
 }
 
 /*
- * The interval changed. 0 turns the periodic pass off at once: a pass
- * already queued would otherwise still run, and settle every stack's
- * memcg charge (its settle_ns is the interval). A pass that is running
- * finishes, with the interval it read, but cannot queue another
- * (queue_lock). tunables_mutex held.
+ * The tunables changed (tunables_mutex held). If the interval did, the
+ * next pass is one interval from now, and 0 turns the periodic pass off
+ * at once: a pass already queued would otherwise still run. A pass that
+ * is running finishes, with the interval it read, but cannot queue
+ * another (queue_lock). A change of another tunable leaves the queue
+ * alone: writes more often than the interval would otherwise put the
+ * next pass off for good.
  */
 void ds_reclaim_reschedule(void)
 {
 	unsigned int ms = READ_ONCE(ds_tunables_live()->reclaim_interval_ms);
 
 	spin_lock(&queue_lock);
-	if (!ms)
-		cancel_delayed_work(&reclaim_work);
-	else if (!READ_ONCE(stopping))
-		mod_delayed_work(system_unbound_wq, &reclaim_work,
-				 msecs_to_jiffies(ms));
+	if (ms != queued_ms && !stopping) {
+		if (!ms)
+			cancel_delayed_work(&reclaim_work);
+		else
+			mod_delayed_work(system_unbound_wq, &reclaim_work,
+					 msecs_to_jiffies(ms));
+	}
+	queued_ms = ms;
 	spin_unlock(&queue_lock);
 }
 
 /* cancel_delayed_work_sync() also stops a pass that queues itself again. */
 void ds_reclaim_stop(void)
 {
-	WRITE_ONCE(stopping, true);
+	spin_lock(&queue_lock);
+	stopping = true;
+	spin_unlock(&queue_lock);
 	cancel_delayed_work_sync(&reclaim_work);
 }

@@ -4,9 +4,10 @@
  * every bad value is refused with EINVAL and changes nothing, a caller
  * without CAP_SYS_ADMIN gets EPERM and changes nothing, and the values do
  * what they say (magazine_size bounds the magazines, detach=0 stops
- * detaching).
+ * detaching, a write of another tunable does not put reclaim off).
  */
 #include <sys/ioctl.h>
+#include <time.h>
 #include <linux/dynstack.h>
 #define DYNSTACK_NEED_CAPS
 #include "dynstack_util.h"
@@ -255,6 +256,40 @@ TEST_F(dynstack, detach_off_stops_detaching)
 	EXPECT_GT(ds_stat("stats", "detached"), after);
 	snprintf(buf, sizeof(buf), "%ld", nap);
 	ASSERT_EQ(write_val("min_sleep_us", buf), 0);
+}
+
+/*
+ * Every tunable write used to move the next reclaim pass one interval
+ * out: writes more often than the interval (a tuning daemon) kept the
+ * periodic pass from ever running. Only a new interval may do that.
+ */
+TEST_F(dynstack, other_writes_leave_reclaim_alone)
+{
+	long interval = read_val("reclaim_interval_ms");
+	long size = read_val("magazine_size");
+	struct timespec t0, t;
+	long before, passes;
+	char buf[16];
+	int i = 0;
+
+	ASSERT_EQ(write_val("reclaim_interval_ms", "200"), 0);
+	usleep(300000);
+	before = ds_stat("stats", "reclaim_passes");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		/* A change each time, so every write is published. */
+		ASSERT_EQ(write_val("magazine_size", i++ & 1 ? "31" : "32"), 0);
+		usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 3);
+	passes = ds_stat("stats", "reclaim_passes") - before;
+	TH_LOG("%d writes of magazine_size in 3 s, %ld reclaim passes meanwhile (interval 200 ms)",
+	       i, passes);
+	EXPECT_GE(passes, 5);
+	snprintf(buf, sizeof(buf), "%ld", size);
+	ASSERT_EQ(write_val("magazine_size", buf), 0);
+	snprintf(buf, sizeof(buf), "%ld", interval);
+	ASSERT_EQ(write_val("reclaim_interval_ms", buf), 0);
 }
 
 static int pipe_fds[2][2];
