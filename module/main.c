@@ -10,7 +10,8 @@
  *
  * Loading: the tunables, the supply with its reserve full, then the
  * registration with the core (from here on the core calls us), then the
- * front ends, then the first reclaim pass. Unloading undoes it in reverse:
+ * front ends, then the first reclaim pass (none if its interval is 0).
+ * Unloading undoes it in reverse:
  * the front ends go, the passes stop, unregistering repopulates every stack
  * and stops all calls into this module, and only then the supply is freed.
  */

@@ -15,7 +15,7 @@
 #include "dynstack_mod.h"
 
 static void reclaim_fn(struct work_struct *work);
-/* Static: a tunable write may reschedule it before the first pass. */
+/* Static: nothing to set up before a tunable write can reach it. */
 static DECLARE_DELAYED_WORK(reclaim_work, reclaim_fn);
 /* Pass results, under reclaim_mutex, which also serialises the passes. */
 static struct ds_reclaim_stats rstats;
@@ -93,12 +93,6 @@ static void reclaim_fn(struct work_struct *work)
 		.settle_ns = (u64)ms * NSEC_PER_MSEC,
 	};
 
-	/*
-	 * An interval of 0 is off: a pass queued before the change, that
-	 * the change could not cancel because it had already started,
-	 * passes nothing. Its settle_ns of 0 would settle every sleeping
-	 * stack's memcg charge, which only DYNSTACK_IOC_RECLAIM asks for.
-	 */
 
 	/*
 	 * Below the reserve nothing is taken, and nothing flows back from
@@ -108,7 +102,14 @@ static void reclaim_fn(struct work_struct *work)
 	if (!ds_supply_admit(&ds_main_supply)) {
 		ds_refill_kick();
 	} else if (ms) {
-		/* Passes are cheap when there is nothing left; cap them anyway. */
+		/*
+		 * Not at an interval of 0, which is off: a pass that had
+		 * started when the change came (so it could not be
+		 * cancelled) passes nothing. Its settle_ns of 0 would settle
+		 * every sleeping stack's memcg charge, which only
+		 * DYNSTACK_IOC_RECLAIM asks for. Passes are cheap when there
+		 * is nothing left; cap them anyway.
+		 */
 		for (int i = 0; i < 64; i++) {
 			struct dynstack_reclaim_ctl pass = ctl;
 
