@@ -93,7 +93,6 @@ static void reclaim_fn(struct work_struct *work)
 		.settle_ns = (u64)ms * NSEC_PER_MSEC,
 	};
 
-
 	/*
 	 * Below the reserve nothing is taken, and nothing flows back from
 	 * switch-outs either: make sure the worker keeps trying to refill,
