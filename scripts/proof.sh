@@ -21,63 +21,91 @@ jobs=${PROOF_JOBS:-2}
 mkdir -p "$out"
 command -v spin >/dev/null || { echo "proof: spin is not installed (make deps)"; exit 1; }
 
-# name  model  expect  kind  defines
+# name  model  expect  kind  size  defines
 #   expect: pass (no error) or caught (an error and a trail)
 #   kind:   safety (assertions, invariants, invalid end states) or an LTL
 #           property of the model, checked with weak fairness (pan -a -f)
-# Longest first: the checks run two at a time, in this order.
+#   size:   what pan is built and sized for. pan zeroes its whole hash table
+#           and DFS stack before it starts (4 GB took 4-12 s of system time
+#           on a 2-core VM), and gcc -O2 on pan.c takes 8-15 s, both more
+#           than most mutants' searches:
+#           S  gcc -O0, -m2000000 -w22: a mutant caught at depth < 1 million
+#              in seconds;
+#           M  gcc -O2, -m8000000 -w26: depth up to 4.3 million, up to 35
+#              million states (waiting.pml, the deeper mutants);
+#           L  gcc -O2, -m40000000 -w28: dynstack.pml and lifecycle.pml, up
+#              to 20 million deep and 63 million states.
+#           Each size is at least twice the depth its checks reached at
+#           72c51ac (build/proof/NAME/pan.log); a search that outgrows it
+#           is reported as incomplete, a FAIL, never as a pass.
+# Longest first (by the times of a run at 72c51ac): the checks run two at
+# a time, in this order.
 checks="
-protocol            dynstack pass   safety
-lifecycle           lifecycle pass  safety
-miser-live          waiting  pass   live   -DMISER -DUMAX=3
-miser               waiting  pass   safety -DMISER -DUMAX=3
-waiting-live        waiting  pass   live
-three-tasks-live    waiting  pass   live   -DNT=3 -DNORECLAIM -DUMAX=1
-waiting-release     waiting  pass   release
-three-tasks         waiting  pass   safety -DNT=3 -DNORECLAIM -DUMAX=1
-waiting             waiting  pass   safety
-memcg               waiting  pass   safety -DMEMCG
-memcg-live          waiting  pass   live   -DMEMCG
-MUT_CHARGE_NO_PARK  waiting  caught safety -DMEMCG -DMUT_CHARGE_NO_PARK
-MUT_CHARGE_DYING    waiting  caught live   -DMEMCG -DMUT_CHARGE_DYING
-MUT_LAZY_RESERVE    waiting  caught live   -DMISER -DUMAX=3 -DMUT_LAZY_RESERVE
-MUT_NO_READER_CHECK dynstack caught safety -DMUT_NO_READER_CHECK
-MUT_DETACH_STALE    dynstack caught safety -DMUT_DETACH_STALE
-MUT_RELEASE_EARLY   dynstack caught safety -DMUT_RELEASE_EARLY
-MUT_RELEASE_ALL     dynstack caught safety -DMUT_RELEASE_ALL
-MUT_SKIP_DIRTY_ZERO dynstack caught safety -DMUT_SKIP_DIRTY_ZERO
-MUT_REINSTALL_OTHER dynstack caught safety -DMUT_REINSTALL_OTHER
-MUT_UNREG_NO_SYNC   lifecycle caught safety -DMUT_UNREG_NO_SYNC
-MUT_UNREG_HOOK_FIRST lifecycle caught safety -DMUT_UNREG_HOOK_FIRST
-MUT_VA_NO_PURGE     lifecycle caught safety -DMUT_VA_NO_PURGE
-MUT_SCRUB_YOUNG_ONLY lifecycle caught safety -DMUT_SCRUB_YOUNG_ONLY
-MUT_LOCAL_FLUSH     lifecycle caught safety -DMUT_LOCAL_FLUSH
-MUT_NO_KICK         waiting  caught live   -DMUT_NO_KICK
-MUT_SHORTCUT        waiting  caught safety -DMUT_SHORTCUT
-MUT_DETACH_QUEUED   waiting  caught safety -DMUT_DETACH_QUEUED
-MUT_COMPLETE_TWICE  waiting  caught safety -DMUT_COMPLETE_TWICE
-MUT_NO_RESERVE      waiting  caught live   -DMUT_NO_RESERVE
-MUT_NO_SIGNAL_HOOK  waiting  caught live   -DMUT_NO_SIGNAL_HOOK
+protocol             dynstack  pass   safety  L
+lifecycle            lifecycle pass   safety  L
+MUT_LAZY_RESERVE     waiting   caught live    M  -DMISER -DUMAX=3 -DMUT_LAZY_RESERVE
+miser-live           waiting   pass   live    M  -DMISER -DUMAX=3
+memcg-live           waiting   pass   live    M  -DMEMCG
+miser                waiting   pass   safety  M  -DMISER -DUMAX=3
+MUT_RELEASE_ALL      dynstack  caught safety  M  -DMUT_RELEASE_ALL
+waiting-live         waiting   pass   live    M
+MUT_RELEASE_EARLY    dynstack  caught safety  M  -DMUT_RELEASE_EARLY
+three-tasks-live     waiting   pass   live    M  -DNT=3 -DNORECLAIM -DUMAX=1
+MUT_DETACH_STALE     dynstack  caught safety  M  -DMUT_DETACH_STALE
+memcg                waiting   pass   safety  M  -DMEMCG
+waiting-release      waiting   pass   release M
+waiting              waiting   pass   safety  M
+MUT_SCRUB_YOUNG_ONLY lifecycle caught safety  L  -DMUT_SCRUB_YOUNG_ONLY
+three-tasks          waiting   pass   safety  M  -DNT=3 -DNORECLAIM -DUMAX=1
+MUT_UNREG_NO_SYNC    lifecycle caught safety  M  -DMUT_UNREG_NO_SYNC
+MUT_LOCAL_FLUSH      lifecycle caught safety  M  -DMUT_LOCAL_FLUSH
+MUT_REINSTALL_OTHER  dynstack  caught safety  S  -DMUT_REINSTALL_OTHER
+MUT_SKIP_DIRTY_ZERO  dynstack  caught safety  S  -DMUT_SKIP_DIRTY_ZERO
+MUT_VA_NO_PURGE      lifecycle caught safety  S  -DMUT_VA_NO_PURGE
+MUT_UNREG_HOOK_FIRST lifecycle caught safety  S  -DMUT_UNREG_HOOK_FIRST
+MUT_CHARGE_DYING     waiting   caught live    S  -DMEMCG -DMUT_CHARGE_DYING
+MUT_COMPLETE_TWICE   waiting   caught safety  S  -DMUT_COMPLETE_TWICE
+MUT_CHARGE_NO_PARK   waiting   caught safety  S  -DMEMCG -DMUT_CHARGE_NO_PARK
+MUT_SHORTCUT         waiting   caught safety  S  -DMUT_SHORTCUT
+MUT_NO_RESERVE       waiting   caught live    S  -DMUT_NO_RESERVE
+MUT_DETACH_QUEUED    waiting   caught safety  S  -DMUT_DETACH_QUEUED
+MUT_NO_SIGNAL_HOOK   waiting   caught live    S  -DMUT_NO_SIGNAL_HOOK
+MUT_NO_KICK          waiting   caught live    S  -DMUT_NO_KICK
+MUT_NO_READER_CHECK  dynstack  caught safety  S  -DMUT_NO_READER_CHECK
 "
 
-# check NAME MODEL EXPECT KIND DEFINES...: one pan run in $out/NAME; prints
+# check NAME MODEL EXPECT KIND SIZE DEFINES...: one pan run in $out/NAME; prints
 # the verdict line "PASS|FAIL proof: ...".
 check() {
-	local name=$1 model=$2 expect=$3 kind=$4 dir=$out/$1 cflags run errors states why
-	shift 4
+	local name=$1 model=$2 expect=$3 kind=$4 size=$5 dir=$out/$1
+	local cflags run errors states why opt mem
+	shift 5
 	rm -rf "$dir" && mkdir -p "$dir" && cp "$top/proof/$model.pml" "$dir/"
 	# State compression costs a third of the time: only dynstack.pml's 63
 	# million states need it (7 GB with it); the others stay under 6 GB.
 	local collapse=
 	[ "$model" = dynstack ] && collapse=-DCOLLAPSE
+	case $size in
+	S) opt=-O0 mem="-m2000000 -w22" ;;
+	M) opt=-O2 mem="-m8000000 -w26" ;;
+	L) opt=-O2 mem="-m40000000 -w28" ;;
+	*) echo "FAIL proof: $name: unknown size '$size'"; return ;;
+	esac
 	if [ "$kind" = safety ]; then
-		cflags="-DSAFETY $collapse -DNOCLAIM" run="./pan -m40000000 -w28"
+		cflags="-DSAFETY $collapse -DNOCLAIM" run="./pan $mem"
 	else
-		cflags="$collapse -DNFAIR=4" run="./pan -a -f -N $kind -m20000000 -w27"
+		cflags="$collapse -DNFAIR=4" run="./pan -a -f -N $kind $mem"
 	fi
+	# The two timings (seconds: spin plus gcc, then pan) go in the verdict
+	# line so that a slow run shows which checks and which phase cost it.
+	local t0 t1 t2
+	t0=$(date +%s)
 	(cd "$dir" && spin "$@" -a "$model.pml" >spin.log 2>&1 &&
-		gcc -O2 -w $cflags -o pan pan.c >>spin.log 2>&1 &&
-		$run >pan.log 2>&1)
+		gcc $opt -w $cflags -o pan pan.c >>spin.log 2>&1)
+	t1=$(date +%s)
+	(cd "$dir" && [ -x pan ] && $run >pan.log 2>&1)
+	t2=$(date +%s)
+	local took="[build $((t1 - t0)) s, search $((t2 - t1)) s]"
 	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log")
 	states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$dir/pan.log")
 	grep -q "max search depth too small" "$dir/pan.log" && errors=incomplete
@@ -85,15 +113,15 @@ check() {
 		sed 's/^pan:[0-9]*: //; s/ (at depth.*//')
 	if [ "$expect" = pass ]; then
 		if [ "$errors" = 0 ]; then
-			echo "PASS proof: $name ($model.pml ${*:+$* }$kind: exhaustive, $states states, no violation)"
+			echo "PASS proof: $name ($model.pml ${*:+$* }$kind: exhaustive, $states states, no violation) $took"
 		else
-			echo "FAIL proof: $name ($model.pml ${*:+$* }$kind: errors ${errors:-none reported}: $why; $dir)"
+			echo "FAIL proof: $name ($model.pml ${*:+$* }$kind: errors ${errors:-none reported}: $why; $dir) $took"
 		fi
 	elif [ "${errors:-0}" != incomplete ] && [ "${errors:-0}" -gt 0 ] &&
 	     [ -f "$dir/$model.pml.trail" ]; then
-		echo "PASS proof: mutant $name caught ($kind): $why"
+		echo "PASS proof: mutant $name caught ($kind): $why $took"
 	else
-		echo "FAIL proof: mutant $name not caught ($kind, errors: ${errors:-?}; $dir/pan.log)"
+		echo "FAIL proof: mutant $name not caught ($kind, errors: ${errors:-?}; $dir/pan.log) $took"
 	fi
 }
 export -f check
