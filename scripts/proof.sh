@@ -108,9 +108,12 @@ check() {
 	local took="[build $((t1 - t0)) s, search $((t2 - t1)) s]"
 	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log")
 	states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$dir/pan.log")
-	grep -q "max search depth too small" "$dir/pan.log" && errors=incomplete
-	why=$(grep -m1 "assertion violated\|invalid end state\|acceptance cycle" "$dir/pan.log" |
-		sed 's/^pan:[0-9]*: //; s/ (at depth.*//')
+	why=$(grep -m1 "^pan:.*\(assertion violated\|invalid end state\|acceptance cycle\)" \
+		"$dir/pan.log" | sed 's/^pan:[0-9]*: //; s/ (at depth.*//')
+	if grep -q "max search depth too small" "$dir/pan.log"; then
+		errors=incomplete
+		why="the search outgrew -m of size $size (raise it in the table)"
+	fi
 	if [ "$expect" = pass ]; then
 		if [ "$errors" = 0 ]; then
 			echo "PASS proof: $name ($model.pml ${*:+$* }$kind: exhaustive, $states states, no violation) $took"
