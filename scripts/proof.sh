@@ -98,14 +98,16 @@ check() {
 	fi
 	# The two timings (seconds: spin plus gcc, then pan) go in the verdict
 	# line so that a slow run shows which checks and which phase cost it.
-	local t0 t1 t2
+	local t0 t1 took
 	t0=$(date +%s)
-	(cd "$dir" && spin "$@" -a "$model.pml" >spin.log 2>&1 &&
-		gcc $opt -w $cflags -o pan pan.c >>spin.log 2>&1)
+	if ! (cd "$dir" && spin "$@" -a "$model.pml" >spin.log 2>&1 &&
+		gcc $opt -w $cflags -o pan pan.c >>spin.log 2>&1); then
+		echo "FAIL proof: $name: spin or gcc failed ($dir/spin.log)"
+		return
+	fi
 	t1=$(date +%s)
-	(cd "$dir" && [ -x pan ] && $run >pan.log 2>&1)
-	t2=$(date +%s)
-	local took="[build $((t1 - t0)) s, search $((t2 - t1)) s]"
+	(cd "$dir" && $run >pan.log 2>&1)
+	took="[build $((t1 - t0)) s, search $(($(date +%s) - t1)) s]"
 	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log")
 	states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$dir/pan.log")
 	why=$(grep -m1 "^pan:.*\(assertion violated\|invalid end state\|acceptance cycle\)" \
