@@ -308,11 +308,14 @@ def main():
                   "starve the sampler). "
                   + (f"min_sleep_us was {nap}: " if nap >= 0 else "")
                   + "a task whose last sleep was shorter than min_sleep_us keeps its pages "
-                  "(napped).\n")
+                  "(napped). `supply kB`: what the module's magazines, depot and reserve held "
+                  "meanwhile (mean of the same samples), loaded; `net`: saved vs nomod after "
+                  "adding it. `short/s`: pages per second the supply could not give in the "
+                  "soaked run, whose wakeups waited for kdynstackd.\n")
         md.append("| N | T | wakeups/s | KernelStack kB mainline / nomod / loaded | saved vs nomod | "
-                  "populated/s | detached/s | napped/s | instr/wakeup mainline / nomod / loaded | "
-                  "loaded vs nomod |")
-        md.append("|---|---|---|---|---|---|---|---|---|---|")
+                  "supply kB | net | populated/s | detached/s | napped/s | "
+                  "instr/wakeup mainline / nomod / loaded | loaded vs nomod | short/s |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         result["wake"] = wk
         cells = sorted({(r["threads"], r["period_us"]) for r in wk})
         for n, t in cells:
@@ -332,9 +335,15 @@ def main():
                     if sl and sn and sn["busy_ns_per_wakeup"] > 0 else "-")
             per = (lambda k: f"{ld[k]:.0f}" if ld else "-")
             rate = f"{ld['wakeups_per_s']:.0f}" if ld else "-"
+            sup = ld.get("supply_kb", -1) if ld else -1
+            supply = f"{sup:.0f}" if sup >= 0 else "-"
+            net = (f"{-pct(ld['kernel_stack_kb'] + sup, nm['kernel_stack_kb']):.1f}%"
+                   if ld and nm and sup >= 0 else "-")
+            short = f"{sl['short_per_s']:.0f}" if sl and sl.get("short_per_s", -1) >= 0 else "-"
             tt = f"{t / 1000:g} ms" if t >= 1000 else f"{t} us"
-            md.append(f"| {n} | {tt} | {rate} | {ks} | {saved} | {per('populated_per_s')} | "
-                      f"{per('detached_per_s')} | {per('napped_per_s')} | {ins} | {cost} |")
+            md.append(f"| {n} | {tt} | {rate} | {ks} | {saved} | {supply} | {net} | "
+                      f"{per('populated_per_s')} | {per('detached_per_s')} | "
+                      f"{per('napped_per_s')} | {ins} | {cost} | {short} |")
         md.append("")
 
     # Module work.

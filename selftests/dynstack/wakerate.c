@@ -27,6 +27,14 @@
  *                   timer interrupt, scheduler and all
  *   populated_per_s, detached_per_s, napped_per_s   the dynstack_* vmstat
  *                   events per second (0 without CONFIG_DYNAMIC_STACK)
+ *   supply_kb       what dynstack.ko's magazines, depot and reserve hold,
+ *                   sampled with KernelStack (mean and max; -1 without
+ *                   the module): the rest of the memory the cell costs
+ *   short_per_s     pages per second the supply could not give, so that
+ *                   their wakeups waited for kdynstackd (-1 without it)
+ *   ns_per_spin, ns_per_spin_after   the spinners' calibration before the
+ *                   threads start and after they stopped: a figure whose
+ *                   two disagree was disturbed (soak only, else 0)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +53,15 @@ static int nr_threads;
 static struct timespec start;
 static atomic_long wakeups;
 static atomic_int stop;
+
+/* Pages the module's supply holds now, or -1 without the module. */
+static long supply_pages(void)
+{
+	long m = ds_stat("stats", "magazine_pages"), d = ds_stat("stats", "depot_pages"),
+	     r = ds_stat("stats", "reserve_pages");
+
+	return m < 0 || d < 0 || r < 0 ? -1 : m + d + r;
+}
 
 static long long ts_ns(const struct timespec *t)
 {
@@ -149,8 +166,8 @@ int main(int argc, char **argv)
 	long long i0, i1, ns0, ns1;
 	double ns_per_iter;
 	pthread_t spin_tid;
-	long w0, w1, p0, p1, d0, d1, n0, n1, ks, ks_min = -1, ks_max = 0;
-	double ks_sum = 0, secs, busy;
+	long w0, w1, p0, p1, d0, d1, n0, n1, s0, s1, ks, ks_min = -1, ks_max = 0, sp, sp_max = -1;
+	double ks_sum = 0, sp_sum = 0, secs, busy;
 	struct timespec now, warm = { 1, 0 }, tick = { 0, 250000000 };
 	pthread_attr_t attr;
 	pthread_t *tids;
@@ -194,6 +211,7 @@ int main(int argc, char **argv)
 	p0 = ds_vmstat("dynstack_populate");
 	d0 = ds_vmstat("dynstack_detach");
 	n0 = ds_vmstat("dynstack_nap");
+	s0 = ds_stat("stats", "take_short");
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns0 = ts_ns(&now);
 	i0 = spun();
@@ -206,6 +224,10 @@ int main(int argc, char **argv)
 			ks_min = ks;
 		if (ks > ks_max)
 			ks_max = ks;
+		sp = supply_pages();
+		sp_sum += sp;
+		if (sp > sp_max)
+			sp_max = sp;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns1 = ts_ns(&now);
@@ -214,6 +236,7 @@ int main(int argc, char **argv)
 	p1 = ds_vmstat("dynstack_populate");
 	d1 = ds_vmstat("dynstack_detach");
 	n1 = ds_vmstat("dynstack_nap");
+	s1 = ds_stat("stats", "take_short");
 	atomic_store(&stop, 1);
 	for (int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
@@ -227,10 +250,14 @@ int main(int argc, char **argv)
 	printf("{\"threads\":%d,\"period_us\":%ld,\"soak\":%d,\"seconds\":%.2f,\"wakeups_per_s\":%.0f,"
 	       "\"kernel_stack_kb\":%.0f,\"kernel_stack_min_kb\":%ld,\"kernel_stack_max_kb\":%ld,"
 	       "\"busy_pct\":%.1f,\"busy_ns_per_wakeup\":%.0f,"
-	       "\"populated_per_s\":%.0f,\"detached_per_s\":%.0f,\"napped_per_s\":%.0f}\n",
+	       "\"populated_per_s\":%.0f,\"detached_per_s\":%.0f,\"napped_per_s\":%.0f,"
+	       "\"supply_kb\":%.0f,\"supply_max_kb\":%ld,\"short_per_s\":%.0f,"
+	       "\"ns_per_spin\":%.1f,\"ns_per_spin_after\":%.1f}\n",
 	       nr_threads, period_ns / 1000, soak, secs, (w1 - w0) / secs, ks_sum / samples, ks_min,
 	       ks_max, soak ? 100.0 * busy / (secs * nr_cpus) : -1.0,
 	       soak && w1 > w0 ? busy * 1e9 / (w1 - w0) : -1.0, (p1 - p0) / secs,
-	       (d1 - d0) / secs, (n1 - n0) / secs);
+	       (d1 - d0) / secs, (n1 - n0) / secs,
+	       sp_max < 0 ? -1.0 : sp_sum * 4 / samples, sp_max < 0 ? -1 : sp_max * 4,
+	       s0 < 0 || s1 < 0 ? -1.0 : (s1 - s0) / secs, ns_per_iter, soak ? calibrate() : 0.0);
 	return 0;
 }
