@@ -34,15 +34,23 @@ unsigned long ds_sizing_target(struct ds_supply *s)
 /*
  * Above this many pages a give has the worker trim the depot: twice the
  * target plus a magazine, so that pages flowing from one CPU's gives to
- * another's takes are not freed and allocated again; never above
- * depot_high. s->lock held.
+ * another's takes are not freed and allocated again. depot_high bounds
+ * the target, not this line: capped at depot_high, the line fell onto
+ * the target once demand had grown it there, and a busy depot then lived
+ * between half its target (refilled to it) and the target (trimmed to
+ * it), a band a few milliseconds of the flow wide. With 5000 threads
+ * waking every 100 ms (150k pages/s through the supply) it was freed and
+ * allocated again tens of thousands of pages a second, and up to half
+ * the pages the wakeups needed were missing, so that those waited for
+ * kdynstackd (docs/benchmarks.md, "The trim line"). A
+ * busy depot therefore holds up to 2 * depot_high + magazine_size pages;
+ * an idle one is trimmed to its target by the tick. s->lock held.
  */
 unsigned long ds_sizing_trim_line(struct ds_supply *s)
 {
 	unsigned long t = ds_sizing_target(s);
 
-	return min_t(unsigned long, t + max_t(unsigned long, t,
-			READ_ONCE(s->t->magazine_size)), READ_ONCE(s->t->depot_high));
+	return t + max_t(unsigned long, t, READ_ONCE(s->t->magazine_size));
 }
 
 /*

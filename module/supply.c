@@ -247,6 +247,7 @@ void ds_supply_trim(struct ds_supply *s, bool strict)
 	list_for_each_entry_safe(page, tmp, &surplus, lru)
 		__free_page(page);
 }
+EXPORT_SYMBOL_IF_KUNIT(ds_supply_trim);
 
 /**
  * ds_supply_refill - bring the reserve and the depot to their targets

@@ -309,12 +309,56 @@ static void sizing_grows_on_demand(struct kunit *test)
 	ds_supply_levels(s, &lv);
 	KUNIT_EXPECT_EQ(test, lv.depot, 32UL);
 
-	/* Clamped to the tunables as they are now. */
+	/*
+	 * Clamped to the tunables as they are now: busy, the depot keeps up
+	 * to the trim line of the new target; an idle tick's strict trim
+	 * takes it to the target.
+	 */
 	f->t.depot_high = 12;
 	ds_supply_levels(s, &lv);
 	KUNIT_EXPECT_EQ(test, lv.target, 12ULL);
 	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
-	KUNIT_EXPECT_LE(test, s->depot_nr, 12UL);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 24UL);
+	ds_supply_trim(s, true);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 12UL);
+}
+
+/*
+ * The trim line keeps its room above a target that demand has grown to
+ * depot_high: twice the target (plus a magazine when that is more), or
+ * the pages flowing from one CPU's gives to another's takes are freed
+ * and allocated again (a line capped at depot_high fell onto the target:
+ * the refill filled to 32 and a give of one page more had them trimmed).
+ */
+static void sizing_trim_line_at_the_ceiling(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+	struct ds_supply *s = &f->s;
+	struct ds_supply_levels lv;
+
+	f->t.reserve_pages = 0;
+	raw_spin_lock_irq(&s->lock);
+	s->target = 1000;			/* grown past depot_high */
+	raw_spin_unlock_irq(&s->lock);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.target, 32ULL);
+
+	/* Gives up to the line, 64, ask for no trim; one page over it does. */
+	add_pages(test, &s->depot, &s->depot_nr, 60);
+	give_new(test, s, 4 + 4);		/* the magazine's 4, then 4 more */
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 64UL);
+	KUNIT_EXPECT_EQ(test, kicks, 0);
+	give_new(test, s, 1);
+	KUNIT_EXPECT_EQ(test, kicks, 1);
+	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	ds_supply_levels(s, &lv);
+	KUNIT_EXPECT_EQ(test, lv.depot, 64UL);
+	KUNIT_EXPECT_EQ(test, lv.trimmed, 1ULL);
+	KUNIT_EXPECT_EQ(test, s->refilled, 0ULL);
+
+	/* Idle, the tick's strict trim takes it to the target. */
+	ds_supply_trim(s, true);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 32UL);
 }
 
 /*
@@ -704,6 +748,7 @@ static struct kunit_case supply_cases[] = {
 	KUNIT_CASE(supply_admission),
 	KUNIT_CASE(supply_refill_and_trim),
 	KUNIT_CASE(sizing_grows_on_demand),
+	KUNIT_CASE(sizing_trim_line_at_the_ceiling),
 	KUNIT_CASE(sizing_grows_again_after_gives),
 	KUNIT_CASE(sizing_grows_when_the_magazine_falls_under_its_floor),
 	KUNIT_CASE(sizing_grows_when_no_refill_is_due),
