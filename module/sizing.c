@@ -43,8 +43,9 @@ unsigned long ds_sizing_target(struct ds_supply *s)
  * allocated again tens of thousands of pages a second, and up to half
  * the pages the wakeups needed were missing, so that those waited for
  * kdynstackd (docs/benchmarks.md, "The trim line"). A
- * busy depot therefore holds up to 2 * depot_high + magazine_size pages;
- * an idle one is trimmed to its target by the tick. s->lock held.
+ * busy depot therefore holds up to depot_high + max(depot_high,
+ * magazine_size) pages (512 by default) before a give has the worker trim
+ * it; an idle one is trimmed to its target by the tick. s->lock held.
  */
 unsigned long ds_sizing_trim_line(struct ds_supply *s)
 {
