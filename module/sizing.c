@@ -32,20 +32,22 @@ unsigned long ds_sizing_target(struct ds_supply *s)
 }
 
 /*
- * Above this many pages a give has the worker trim the depot: twice the
- * target plus a magazine, so that pages flowing from one CPU's gives to
- * another's takes are not freed and allocated again. depot_high bounds
- * the target, not this line: capped at depot_high, the line fell onto
- * the target once demand had grown it there, and a busy depot then lived
- * between half its target (refilled to it) and the target (trimmed to
- * it), a band a few milliseconds of the flow wide. With 5000 threads
- * waking every 100 ms (150k pages/s through the supply) it was freed and
- * allocated again tens of thousands of pages a second, and up to half
- * the pages the wakeups needed were missing, so that those waited for
- * kdynstackd (docs/benchmarks.md, "The trim line"). A
- * busy depot therefore holds up to depot_high + max(depot_high,
- * magazine_size) pages (512 by default) before a give has the worker trim
- * it; an idle one is trimmed to its target by the tick. s->lock held.
+ * Above this many pages a give has the worker trim the depot: the larger
+ * of twice the target and the target plus a magazine, so that pages
+ * flowing from one CPU's gives to another's takes are not freed and
+ * allocated again. depot_high bounds the target, not this line: capped at
+ * depot_high, the line fell onto the target once demand had grown it
+ * there, and a busy depot then lived between half its target (refilled to
+ * it) and the target (trimmed to it), a band under a millisecond of the
+ * flow wide. With 5000 threads waking every 100 ms (145k pages/s through
+ * the supply) it was freed and allocated again tens of thousands of pages
+ * a second, and 40-57% of the pages the wakeups needed were missing, so
+ * that those waited for kdynstackd (docs/benchmarks.md, "The trim line").
+ * The line is at most depot_high + max(depot_high, magazine_size) pages
+ * (512 by default). It is a threshold, not a hard bound: the trim is
+ * asynchronous, and gives that come before the worker runs add to the
+ * depot meanwhile. An idle depot is trimmed to its target by the tick.
+ * s->lock held.
  */
 unsigned long ds_sizing_trim_line(struct ds_supply *s)
 {

@@ -22,7 +22,7 @@ struct ds_tunables {
 	u32 detach;		/* take untouched pages at switch-out: 0/1 */
 	u32 magazine_size;	/* pages per CPU magazine: 1..DS_MAG_MAX */
 	u32 depot_low;		/* the depot target's floor (pages) */
-	u32 depot_high;		/* its ceiling (and so of the trim line's) */
+	u32 depot_high;		/* its ceiling; the trim line may be twice it */
 	u32 reserve_pages;	/* emergency reserve, at least reserve_min() */
 	u32 reclaim_interval_ms;/* reclaim pass period; 0 = off */
 	u32 reclaim_touched;	/* reclaim touched dead pages too: 0/1 */

@@ -325,8 +325,8 @@ static void sizing_grows_on_demand(struct kunit *test)
 
 /*
  * The trim line keeps its room above a target that demand has grown to
- * depot_high: twice the target (plus a magazine when that is more), or
- * the pages flowing from one CPU's gives to another's takes are freed
+ * depot_high: the larger of twice the target and the target plus a
+ * magazine, or the pages flowing from one CPU's gives to another's takes are freed
  * and allocated again (a line capped at depot_high fell onto the target:
  * the refill filled to 32 and a give of one page more had them trimmed).
  */
@@ -359,6 +359,15 @@ static void sizing_trim_line_at_the_ceiling(struct kunit *test)
 	/* Idle, the tick's strict trim takes it to the target. */
 	ds_supply_trim(s, true);
 	KUNIT_EXPECT_EQ(test, s->depot_nr, 32UL);
+
+	/* Under a magazine, the line is the target plus a magazine: 2 + 4. */
+	f->t.depot_low = 0;
+	raw_spin_lock_irq(&s->lock);
+	s->target = 2;
+	raw_spin_unlock_irq(&s->lock);
+	KUNIT_EXPECT_EQ(test, ds_supply_refill(s, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, s->depot_nr, 6UL);
+	KUNIT_EXPECT_EQ(test, s->refilled, 0ULL);
 }
 
 /*
