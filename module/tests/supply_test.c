@@ -326,9 +326,10 @@ static void sizing_grows_on_demand(struct kunit *test)
 /*
  * The trim line keeps its room above a target that demand has grown to
  * depot_high: the larger of twice the target and the target plus a
- * magazine, or the pages flowing from one CPU's gives to another's takes are freed
- * and allocated again (a line capped at depot_high fell onto the target:
- * the refill filled to 32 and a give of one page more had them trimmed).
+ * magazine, or the pages flowing from one CPU's gives to another's takes
+ * are freed and allocated again (a line capped at depot_high fell onto
+ * the target: the refill filled to 32 and a give of one page more had
+ * them trimmed).
  */
 static void sizing_trim_line_at_the_ceiling(struct kunit *test)
 {
