@@ -63,6 +63,7 @@ void ds_refill_drain(void);
 /* reclaim.c */
 struct ds_reclaim_stats {
 	u64 passes, scanned, detached, harvested, released, flushes, readers;
+	u64 spared;
 };
 /* One pass with @ctl (pinned threads left out), counted in the stats. */
 int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl);
@@ -95,7 +96,7 @@ struct ds_stat_field {
 	size_t uoffset;		/* of a __u64 in struct dynstack_stats, or: */
 #define DS_STAT_NO_UOFFSET	SIZE_MAX
 };
-#define DS_NR_STATS	45
+#define DS_NR_STATS	46
 extern const struct ds_stat_field *const ds_stat_fields;	/* [DS_NR_STATS] */
 u64 ds_stat_value(const struct ds_stats *s, const struct ds_stat_field *f);
 

@@ -66,6 +66,7 @@ int ds_reclaim_now(struct dynstack_reclaim_ctl *ctl)
 		rstats.released += ctl->released;
 		rstats.flushes += ctl->flushes;
 		rstats.readers += ctl->readers;
+		rstats.spared += ctl->spared;
 	}
 	mutex_unlock(&reclaim_mutex);
 	return err;
@@ -87,9 +88,16 @@ static void reclaim_fn(struct work_struct *work)
 	 * interval ago: a task that slept through a whole interval is
 	 * charged again by kdynstackd at its next wakeup, one that only
 	 * dozed keeps its charge (struct dynstack_reclaim_ctl).
+	 * A task that naps (sleeps shorter than min_sleep_us) keeps its
+	 * pages while it keeps napping, as at switch-out: it would take them
+	 * back within milliseconds, all such tasks in one burst the supply
+	 * would have to meet. Once it sleeps longer, it gives them up
+	 * (reclaim_spares() in the core). An explicit pass
+	 * (DYNSTACK_IOC_RECLAIM) spares nobody.
 	 */
 	struct dynstack_reclaim_ctl ctl = {
 		.touched = READ_ONCE(t->reclaim_touched),
+		.spare_nappers = true,
 		.settle_ns = (u64)ms * NSEC_PER_MSEC,
 	};
 

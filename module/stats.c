@@ -78,6 +78,7 @@ static const struct ds_stat_field stat_fields[] = {
 	STAT(reclaim_released, reclaim.released),
 	STAT(reclaim_flushes, reclaim.flushes),
 	STAT_SYSFS(reclaim_readers, reclaim.readers),
+	STAT_SYSFS(reclaim_spared, reclaim.spared),
 };
 /* A counter added above needs DS_NR_STATS raised (sysfs.c sizes by it). */
 static_assert(ARRAY_SIZE(stat_fields) == DS_NR_STATS);
